@@ -1,0 +1,117 @@
+// swift-tools-version:6.2
+import PackageDescription
+
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let package = Package(
+    name: "splice",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "splice", targets: ["SpliceCLI"]),
+        .library(name: "HuaweiSigner", targets: ["HuaweiSigner"]),
+    ],
+    dependencies: [
+        // swift-configuration (Hummingbird's default trait) is not used: keep the build smaller.
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1", traits: ["FullFoundation"]),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
+        .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.8.0"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+    ],
+    targets: [
+        // Huawei AK/SK request signing: pure, depends on swift-crypto only.
+        .target(
+            name: "HuaweiSigner",
+            dependencies: [.product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: swiftSettings
+        ),
+        // The contract, route files and provider dialects: no server, no HTTP client.
+        .target(
+            name: "SpliceCore",
+            dependencies: [
+                "HuaweiSigner",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "Yams", package: "Yams"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The gateway: Hummingbird server, AsyncHTTPClient upstream, lifecycle.
+        .target(
+            name: "SpliceServer",
+            dependencies: [
+                "SpliceCore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Strict emulators of the five providers, for tests and `splice demo`.
+        // Written independently of SpliceCore, so that they check the gateway rather than mirror it.
+        .target(
+            name: "ProviderEmulators",
+            dependencies: [
+                "HuaweiSigner",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "SpliceCLI",
+            dependencies: [
+                "SpliceServer",
+                "ProviderEmulators",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "HuaweiSignerTests",
+            dependencies: ["HuaweiSigner"],
+            resources: [.copy("Fixtures")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "SpliceCoreTests",
+            dependencies: ["SpliceCore"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "ProviderEmulatorsTests",
+            dependencies: [
+                "ProviderEmulators",
+                "HuaweiSigner",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "SpliceServerTests",
+            dependencies: [
+                "SpliceServer",
+                "ProviderEmulators",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+    ]
+)

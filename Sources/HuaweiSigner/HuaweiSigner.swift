@@ -1,0 +1,335 @@
+import Crypto
+import Foundation
+
+/// Huawei Cloud AK/SK request signer, byte for byte the official SDK's `Signer` (`SDK-HMAC-SHA256`) and
+/// `DerivationAKSKSigner` (`V11-HMAC-SHA256`) of huaweicloudsdkcore 3.1.219 (PROVIDERS §4.3).
+///
+/// One function per stage, as in soto-core's SigV4 signer:
+/// ``canonicalRequest(_:)`` → ``stringToSign(canonicalRequest:sdkDate:)`` → ``signature(stringToSign:sdkDate:)``
+/// → ``authorization(signedHeaders:signature:sdkDate:)``. The clock is never read: the date comes from the
+/// input's `X-Sdk-Date` header, or from the `date:` argument of ``sign(method:host:path:query:headers:body:date:)``.
+public struct HuaweiSigner: Sendable {
+    /// The access key and secret key.
+    public let credentials: HuaweiCredentials
+    /// `SDK-HMAC-SHA256` or the derived `V11-HMAC-SHA256`.
+    public let algorithm: HuaweiSigningAlgorithm
+    /// The secret key's UTF-8 bytes as a key, built once: the `SDK-HMAC-SHA256` signing key and the V11 HKDF input.
+    private let secretKey: SymmetricKey
+
+    public init(credentials: HuaweiCredentials, algorithm: HuaweiSigningAlgorithm = .sdkHMACSHA256) {
+        self.credentials = credentials
+        self.algorithm = algorithm
+        self.secretKey = SymmetricKey(data: Array(credentials.secretKey.utf8))
+    }
+
+    // MARK: Constants
+
+    /// SHA-256 of the empty string: the payload hash of an absent or empty body.
+    static let emptyBodyHash = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+    /// The payload hash of a request that carries `X-Sdk-Content-Sha256: UNSIGNED-PAYLOAD`.
+    static let unsignedPayload = "UNSIGNED-PAYLOAD"
+    /// Lower-cased header names the signer looks up.
+    static let contentSHA256Header = "x-sdk-content-sha256"
+    static let dateHeader = "x-sdk-date"
+    static let hostHeader = "host"
+
+    // MARK: Stage 1: canonical request
+
+    /// `CanonicalURI` (PROVIDERS §4.3, pitfalls 1 and 2): the wire path percent-decoded as a whole (so a `%2F` inside
+    /// a path parameter becomes a literal `/`), split on `/`, each segment re-encoded with RFC 3986 unreserved
+    /// characters kept and everything else as upper-case UTF-8 `%XX` (`~` kept, `:` → `%3A`), joined with `/`,
+    /// then ending in exactly one added `/` unless it already ends in `/`.
+    ///
+    /// The trailing `/` exists only here: the request is sent with its path unchanged.
+    public static func canonicalURI(_ path: String) -> String {
+        let canonical = canonicalPath(path)
+        return canonical.utf8.last == UInt8(ascii: "/") ? canonical : canonical + "/"
+    }
+
+    /// `CanonicalQuery` (PROVIDERS §4.3): the decoded pairs sorted by raw name then raw value (Unicode code point
+    /// order, as Python sorts), each written `enc(name)=enc(value)` with RFC 3986 encoding (space → `%20`,
+    /// `/` → `%2F`, `+` → `%2B`, `~` kept), joined with `&`; the empty string when there are no pairs.
+    ///
+    /// The SDK also sends exactly this string as the query, so a client may use it for the wire URL too.
+    /// List values are repeated pairs; booleans are `true`/`false` (the caller's job, as pairs are strings).
+    public static func canonicalQuery(_ pairs: [(name: String, value: String)]) -> String {
+        guard !pairs.isEmpty else { return "" }
+        let sorted = pairs.sorted { lhs, rhs in
+            codePointEqual(lhs.name, rhs.name)
+                ? codePointLess(lhs.value, rhs.value) : codePointLess(lhs.name, rhs.name)
+        }
+        var out = ""
+        for (offset, pair) in sorted.enumerated() {
+            if offset > 0 { out.append("&") }
+            out.append(percentEncode(pair.name))
+            out.append("=")
+            out.append(percentEncode(pair.value))
+        }
+        return out
+    }
+
+    /// The headers that are signed, in order (PROVIDERS §4.3 `SignedHeaders`, pitfalls 3 and 4): names containing
+    /// `_` are dropped (the SDK never signs them), names are lower-cased, values trimmed like Python's `strip()`
+    /// (inner whitespace kept), sorted by name. A name given more than once (in any case) keeps its last value,
+    /// as the SDK's header dictionary does.
+    static func signedHeaderEntries(_ headers: [(name: String, value: String)]) -> [(name: String, value: String)] {
+        var entries: [(name: String, value: String, order: Int)] = []
+        entries.reserveCapacity(headers.count)
+        for (order, header) in headers.enumerated() where !header.name.utf8.contains(UInt8(ascii: "_")) {
+            entries.append((header.name.lowercased(), trimmed(header.value), order))
+        }
+        // Sort by name, later occurrences last, then keep the last entry of each run of equal names.
+        entries.sort { lhs, rhs in
+            codePointEqual(lhs.name, rhs.name) ? lhs.order < rhs.order : codePointLess(lhs.name, rhs.name)
+        }
+        var result: [(name: String, value: String)] = []
+        result.reserveCapacity(entries.count)
+        for entry in entries {
+            if let last = result.last, codePointEqual(last.name, entry.name) {
+                result[result.count - 1].value = entry.value
+            } else {
+                result.append((entry.name, entry.value))
+            }
+        }
+        return result
+    }
+
+    /// `SignedHeaders` (PROVIDERS §4.3, pitfall 4): the lower-cased names of every header whose name has no `_`,
+    /// sorted, joined with `;`, e.g. `content-type;host;x-sdk-date`.
+    public static func signedHeaders(_ headers: [(name: String, value: String)]) -> String {
+        signedHeaderEntries(headers).map(\.name).joined(separator: ";")
+    }
+
+    /// `CanonicalHeaders` (PROVIDERS §4.3, pitfall 3): `name:value\n` for each signed header, in `SignedHeaders`
+    /// order; names lower-cased, values trimmed (so `X-App-UserId: "  user-42  "` is `x-app-userid:user-42`).
+    /// `Host` is signed verbatim, `:port` included. Ends with `\n`.
+    public static func canonicalHeaders(_ headers: [(name: String, value: String)]) -> String {
+        canonicalHeaders(entries: signedHeaderEntries(headers))
+    }
+
+    private static func canonicalHeaders(entries: [(name: String, value: String)]) -> String {
+        var out = ""
+        for entry in entries {
+            out.append(entry.name)
+            out.append(":")
+            out.append(entry.value)
+            out.append("\n")
+        }
+        return out
+    }
+
+    /// `PayloadHash` (PROVIDERS §4.3): lower-case hex SHA-256 of the exact body bytes (an empty body gives
+    /// `e3b0c442…b855`), or the literal `UNSIGNED-PAYLOAD`.
+    public static func payloadHash(_ payload: HuaweiPayload) -> String {
+        switch payload {
+        case .bytes(let body): return body.isEmpty ? emptyBodyHash : Hex.lowercase(SHA256.hash(data: body))
+        case .unsigned: return unsignedPayload
+        }
+    }
+
+    /// `PayloadHash` exactly as the SDK computes it from a request: an absent or empty body gives the empty-body
+    /// hash; otherwise the (trimmed) value of an `X-Sdk-Content-Sha256` header, whatever it is, when present;
+    /// otherwise the SHA-256 of the body.
+    static func sdkPayloadHash(body: [UInt8]?, headers: [(name: String, value: String)]) -> String {
+        guard let body, !body.isEmpty else { return emptyBodyHash }
+        if let declared = lastValue(of: contentSHA256Header, in: headers) { return declared }
+        return Hex.lowercase(SHA256.hash(data: body))
+    }
+
+    /// `CanonicalRequest` (PROVIDERS §4.3):
+    /// `METHOD \n CanonicalURI \n CanonicalQuery \n CanonicalHeaders \n SignedHeaders \n PayloadHash`.
+    /// `CanonicalHeaders` already ends in `\n`, so a blank line precedes `SignedHeaders`; the method is upper-cased.
+    public static func canonicalRequest(_ input: HuaweiSigningInput) -> String {
+        canonicalRequestAndSignedHeaders(
+            method: input.method, path: input.path, query: input.query, headers: input.headers,
+            payloadHash: payloadHash(input.payload)
+        ).canonicalRequest
+    }
+
+    /// `CanonicalRequest` for `input` (see the static ``canonicalRequest(_:)``; it does not depend on the key).
+    public func canonicalRequest(_ input: HuaweiSigningInput) -> String {
+        Self.canonicalRequest(input)
+    }
+
+    /// Builds the canonical request and, from the same pass over the headers, `SignedHeaders`.
+    static func canonicalRequestAndSignedHeaders(
+        method: String,
+        path: String,
+        query: [(name: String, value: String)],
+        headers: [(name: String, value: String)],
+        payloadHash: String
+    ) -> (canonicalRequest: String, signedHeaders: String) {
+        let entries = signedHeaderEntries(headers)
+        let signed = entries.map(\.name).joined(separator: ";")
+        let uri = canonicalURI(path)
+        let queryString = canonicalQuery(query)
+        var request = method.uppercased()
+        request.reserveCapacity(
+            request.utf8.count + uri.utf8.count + queryString.utf8.count + signed.utf8.count * 2
+                + entries.reduce(0) { $0 + $1.value.utf8.count + 2 } + payloadHash.utf8.count + 8)
+        request.append("\n")
+        request.append(uri)
+        request.append("\n")
+        request.append(queryString)
+        request.append("\n")
+        request.append(canonicalHeaders(entries: entries))
+        request.append("\n")
+        request.append(signed)
+        request.append("\n")
+        request.append(payloadHash)
+        return (request, signed)
+    }
+
+    // MARK: Stage 2: string to sign
+
+    /// The V11 credential scope `YYYYMMDD/region/service`, the date part taken from `X-Sdk-Date`
+    /// (PROVIDERS §4.3, derived variant); nil for `SDK-HMAC-SHA256`.
+    public func scope(sdkDate: String) -> String? {
+        guard case .derivedV11(let region, let service) = algorithm else { return nil }
+        return String(sdkDate.prefix(8)) + "/" + region + "/" + service
+    }
+
+    /// `StringToSign` (PROVIDERS §4.3): `SDK-HMAC-SHA256 \n X-Sdk-Date \n hex(SHA256(CanonicalRequest))`, or for
+    /// V11 `V11-HMAC-SHA256 \n X-Sdk-Date \n scope \n hex(SHA256(CanonicalRequest))`.
+    public func stringToSign(canonicalRequest: String, sdkDate: String) -> String {
+        let hashed = Hex.lowercase(SHA256.hash(data: Array(canonicalRequest.utf8)))
+        var out = algorithm.name
+        out.append("\n")
+        out.append(sdkDate)
+        out.append("\n")
+        if let scope = scope(sdkDate: sdkDate) {
+            out.append(scope)
+            out.append("\n")
+        }
+        out.append(hashed)
+        return out
+    }
+
+    // MARK: Stage 3: signature
+
+    /// The HMAC key (PROVIDERS §4.3): the secret key's UTF-8 bytes for `SDK-HMAC-SHA256`; for V11 the 64-character
+    /// lower-case hex of `HKDF-SHA256(IKM = SK, salt = AK, info = scope, L = 32)`, used as ASCII bytes.
+    func signingKey(sdkDate: String) -> SymmetricKey {
+        guard let scope = scope(sdkDate: sdkDate) else { return secretKey }
+        let derived = HKDF<SHA256>.deriveKey(
+            inputKeyMaterial: secretKey,
+            salt: Array(credentials.accessKey.utf8),
+            info: Array(scope.utf8),
+            outputByteCount: 32
+        )
+        let hex = derived.withUnsafeBytes { Hex.lowercase($0) }
+        return SymmetricKey(data: Array(hex.utf8))
+    }
+
+    /// `Signature` (PROVIDERS §4.3): lower-case hex `HMAC-SHA256(signing key, StringToSign)`. `sdkDate` only
+    /// matters for V11, whose key is derived per day.
+    public func signature(stringToSign: String, sdkDate: String) -> String {
+        let mac = HMAC<SHA256>.authenticationCode(for: Array(stringToSign.utf8), using: signingKey(sdkDate: sdkDate))
+        return Hex.lowercase(mac)
+    }
+
+    // MARK: Stage 4: Authorization
+
+    /// The `Authorization` value (PROVIDERS §4.3):
+    /// `SDK-HMAC-SHA256 Access=AK, SignedHeaders=…, Signature=…`, or for V11
+    /// `V11-HMAC-SHA256 Credential=AK/scope, SignedHeaders=…, Signature=…` (the scope needs `sdkDate`).
+    public func authorization(signedHeaders: String, signature: String, sdkDate: String) -> String {
+        var out = algorithm.name
+        if let scope = scope(sdkDate: sdkDate) {
+            out.append(" Credential=")
+            out.append(credentials.accessKey)
+            out.append("/")
+            out.append(scope)
+        } else {
+            out.append(" Access=")
+            out.append(credentials.accessKey)
+        }
+        out.append(", SignedHeaders=")
+        out.append(signedHeaders)
+        out.append(", Signature=")
+        out.append(signature)
+        return out
+    }
+
+    // MARK: All stages
+
+    /// The whole `Authorization` value for `input`: signs exactly the headers of `input.headers` whose name has no
+    /// `_`, with the date of its `X-Sdk-Date` header (any case; trimmed). Without an `X-Sdk-Date` the date is empty
+    /// and the result can never verify.
+    public func authorization(for input: HuaweiSigningInput) -> String {
+        let sdkDate = Self.lastValue(of: Self.dateHeader, in: input.headers) ?? ""
+        let (canonicalRequest, signedHeaders) = Self.canonicalRequestAndSignedHeaders(
+            method: input.method, path: input.path, query: input.query, headers: input.headers,
+            payloadHash: Self.payloadHash(input.payload)
+        )
+        return authorization(canonicalRequest: canonicalRequest, signedHeaders: signedHeaders, sdkDate: sdkDate)
+    }
+
+    private func authorization(canonicalRequest: String, signedHeaders: String, sdkDate: String) -> String {
+        let stringToSign = stringToSign(canonicalRequest: canonicalRequest, sdkDate: sdkDate)
+        let signature = signature(stringToSign: stringToSign, sdkDate: sdkDate)
+        return authorization(signedHeaders: signedHeaders, signature: signature, sdkDate: sdkDate)
+    }
+
+    /// Convenience for a client, doing what the SDK's `sign_request` does: adds `X-Sdk-Date` (from `date`) and
+    /// `Host` (unless `headers` already has one, in any case) to `headers`, signs every header (names without `_`),
+    /// and returns the headers to ADD to the request: `[("X-Sdk-Date", …), ("Authorization", …)]`.
+    ///
+    /// - `host` is exactly the `Host` value that goes on the wire (with `:port` when not the scheme default).
+    /// - `path` is the wire path (percent-encoded), `query` the decoded pairs (send ``canonicalQuery(_:)``).
+    /// - The payload hash follows the SDK: an absent or empty `body` gives the empty-body hash; otherwise an
+    ///   `X-Sdk-Content-Sha256` header in `headers` (e.g. `UNSIGNED-PAYLOAD`) is used literally; otherwise the body
+    ///   is hashed. Hash exactly the bytes you send (pitfall 6).
+    /// - If `headers` already holds an `X-Sdk-Date` (any case), that value is signed, as the SDK reuses it, and the
+    ///   result holds only `Authorization`.
+    public func sign(
+        method: String,
+        host: String,
+        path: String,
+        query: [(name: String, value: String)] = [],
+        headers: [(name: String, value: String)],
+        body: [UInt8]?,
+        date: Date
+    ) -> [(name: String, value: String)] {
+        var signing = headers
+        var added: [(name: String, value: String)] = []
+        let sdkDate: String
+        if let existing = Self.lastValue(of: Self.dateHeader, in: headers) {
+            sdkDate = existing
+        } else {
+            sdkDate = Self.sdkDate(date)
+            signing.append((name: "X-Sdk-Date", value: sdkDate))
+            added.append((name: "X-Sdk-Date", value: sdkDate))
+        }
+        if Self.lastValue(of: Self.hostHeader, in: headers) == nil {
+            signing.append((name: "Host", value: host))
+        }
+        let (canonicalRequest, signedHeaders) = Self.canonicalRequestAndSignedHeaders(
+            method: method, path: path, query: query, headers: signing,
+            payloadHash: Self.sdkPayloadHash(body: body, headers: headers)
+        )
+        let value = authorization(canonicalRequest: canonicalRequest, signedHeaders: signedHeaders, sdkDate: sdkDate)
+        added.append((name: "Authorization", value: value))
+        return added
+    }
+
+    // MARK: Helpers
+
+    /// The trimmed value of the last header named `lowercasedName` (ASCII case-insensitive), if any.
+    static func lastValue(of lowercasedName: String, in headers: [(name: String, value: String)]) -> String? {
+        for header in headers.reversed() where asciiCaseInsensitiveEquals(header.name, lowercasedName) {
+            return trimmed(header.value)
+        }
+        return nil
+    }
+
+    /// `name` equals `lowercased` when ASCII letters of `name` are lower-cased.
+    static func asciiCaseInsensitiveEquals(_ name: String, _ lowercased: String) -> Bool {
+        guard name.utf8.count == lowercased.utf8.count else { return false }
+        for (byte, expected) in zip(name.utf8, lowercased.utf8) {
+            let folded = (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte) ? byte | 0x20 : byte
+            if folded != expected { return false }
+        }
+        return true
+    }
+}

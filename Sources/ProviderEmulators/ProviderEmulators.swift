@@ -1,0 +1,101 @@
+import Hummingbird
+import Logging
+import NIOCore
+
+/// Starts all five emulators on `host`, each on its own ephemeral port, waits until each listens,
+/// runs `body`, then shuts them all down (also when `body` throws or the task is cancelled).
+///
+/// - Parameters:
+///   - credentials: The credentials the emulators accept.
+///   - host: The address to listen on.
+///   - logger: Receives the emulators' `.debug` lines (never header values or bodies). Hummingbird's
+///     own start-up lines are logged at `.notice` or above only.
+///   - body: Runs while the emulators listen.
+package func withProviderEmulators<T: Sendable>(
+    credentials: EmulatorCredentials = .demo,
+    host: String = "127.0.0.1",
+    logger: Logger = Logger(label: "splice.emulators"),
+    _ body: (RunningEmulators) async throws -> T
+) async throws -> T {
+    let emulators = RunningEmulators(
+        credentials: credentials,
+        tenovos: TenovosEmulator(credentials: credentials, host: host, logger: logger),
+        autorender: AutoRenderEmulator(credentials: credentials, host: host, logger: logger),
+        gjirafaVP: GjirafaVPEmulator(credentials: credentials, host: host, logger: logger),
+        huaweiMetaStudio: HuaweiMetaStudioEmulator(credentials: credentials, host: host, logger: logger),
+        spatialgen: SpatialGenEmulator(credentials: credentials, host: host, logger: logger)
+    )
+    let endpoints: [any EmulatorEndpoint] = [
+        emulators.tenovos, emulators.autorender, emulators.gjirafaVP, emulators.huaweiMetaStudio,
+        emulators.spatialgen,
+    ]
+    // Hummingbird announces every server at `.info`; keep the demo's output quiet.
+    var serverLogger = logger
+    if serverLogger.logLevel < .notice {
+        serverLogger.logLevel = .notice
+    }
+    let (events, eventSink) = AsyncStream.makeStream(of: StartupEvent.self)
+
+    return try await withThrowingTaskGroup(of: Void.self) { group in
+        for endpoint in endpoints {
+            let application = makeApplication(for: endpoint, host: host, logger: serverLogger) { port in
+                endpoint.core.setPort(port)
+                eventSink.yield(.listening)
+            }
+            group.addTask {
+                do {
+                    try await application.run()
+                    eventSink.yield(.stopped(nil))
+                } catch {
+                    eventSink.yield(.stopped(error))
+                    throw error
+                }
+            }
+        }
+        defer { group.cancelAll() }
+        var listening = 0
+        for await event in events {
+            switch event {
+            case .listening:
+                listening += 1
+            case .stopped(let error):
+                throw error ?? EmulatorStartupError.stoppedBeforeListening
+            }
+            if listening == endpoints.count { break }
+        }
+        try Task.checkCancellation()
+        logger.debug("provider emulators listening", metadata: ["host": "\(host)"])
+        return try await body(emulators)
+    }
+}
+
+/// Why `withProviderEmulators` could not start.
+package enum EmulatorStartupError: Error {
+    /// A server stopped before it listened.
+    case stoppedBeforeListening
+}
+
+/// What the servers report while starting.
+private enum StartupEvent: Sendable {
+    case listening
+    case stopped((any Error)?)
+}
+
+/// A Hummingbird application that serves one emulator on an ephemeral port.
+private func makeApplication(
+    for endpoint: any EmulatorEndpoint,
+    host: String,
+    logger: Logger,
+    onListening: @escaping @Sendable (Int) -> Void
+) -> some ApplicationProtocol {
+    Application(
+        responder: CallbackResponder<EmulatorRequestContext> { request, context in
+            try await endpoint.respond(to: request, context: context)
+        },
+        configuration: ApplicationConfiguration(address: .hostname(host, port: 0)),
+        onServerRunning: { channel in
+            onListening(channel.localAddress?.port ?? 0)
+        },
+        logger: logger
+    )
+}

@@ -1,0 +1,71 @@
+import ArgumentParser
+import Foundation
+import SpliceCore
+
+/// `splice check`: validates configuration without serving. Never prints a secret.
+struct CheckCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "check",
+        abstract: "Validate the routes (and config file) and say which routes are ready.")
+
+    @Option(name: .long, help: "Directory of route files (default: routes).")
+    var routes: String?
+
+    @Option(name: .long, help: "Config file (YAML).")
+    var config: String?
+
+    func run() async throws {
+        let loaded: LoadedConfiguration
+        do {
+            loaded = try LoadedConfiguration.load(config: config, routes: routes, host: nil, port: nil)
+        } catch {
+            for problem in error.problems { print(problem.description) }
+            throw ExitCode(1)
+        }
+        // Resolving needs no network: authenticators are built but not used.
+        let table = RouteTable.resolve(
+            loaded.routeConfigurations, environment: ProcessInfo.processInfo.environment, transport: NoTransport())
+        print(CheckReport.lines(for: table, clientKeys: loaded.clientKeys).joined(separator: "\n"))
+    }
+}
+
+/// The text `splice check` prints.
+enum CheckReport {
+    static func lines(for table: RouteTable, clientKeys: ClientKeys) -> [String] {
+        var lines: [String] = []
+        if table.routes.isEmpty {
+            lines.append("no routes: add a *.yaml file per route to the routes directory")
+        }
+        let nameWidth = max(4, table.routes.map(\.name.count).max() ?? 0)
+        let providerWidth = max(8, table.routes.map(\.provider.name.count).max() ?? 0)
+        for route in table.routes {
+            let actions = route.provider.actions.map(\.rawValue).joined(separator: ",")
+            let state = route.unavailableReason.map { "not ready: \($0)" } ?? "ready"
+            lines.append(
+                [
+                    route.name.padding(toLength: nameWidth, withPad: " ", startingAt: 0),
+                    route.provider.name.padding(toLength: providerWidth, withPad: " ", startingAt: 0),
+                    route.configuration.upstream.description,
+                    actions,
+                    state,
+                ].joined(separator: "  "))
+        }
+        for warning in table.warnings {
+            lines.append("warning: \(warning.description)")
+        }
+        if clientKeys.required {
+            lines.append("client keys: required (\(clientKeys.unresolved.isEmpty ? "all resolved" : "some unresolved"))")
+            for client in clientKeys.unresolved {
+                lines.append("warning: client '\(client.name)' cannot authenticate: \(client.reason)")
+            }
+        }
+        return lines
+    }
+}
+
+/// `check` resolves credentials without sending anything.
+struct NoTransport: UpstreamTransport {
+    func send(_ request: UpstreamRequest, timeout: Duration) async throws -> UpstreamResponse {
+        throw UpstreamTransportError.unreachable(reason: "splice check sends nothing")
+    }
+}

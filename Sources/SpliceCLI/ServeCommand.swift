@@ -1,0 +1,44 @@
+import ArgumentParser
+import Foundation
+import SpliceCore
+import SpliceServer
+
+/// `splice serve`: runs the gateway.
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Run the gateway.")
+
+    @Option(name: .long, help: "Directory of route files (default: routes).")
+    var routes: String?
+
+    @Option(name: .long, help: "Config file (YAML); flags override it.")
+    var config: String?
+
+    @Option(name: .long, help: "Address to listen on (default: 127.0.0.1).")
+    var host: String?
+
+    @Option(name: .long, help: "Port to listen on (default: 8080).")
+    var port: Int?
+
+    @OptionGroup var logging: LoggingOptions
+
+    func run() async throws {
+        let loaded: LoadedConfiguration
+        do {
+            loaded = try LoadedConfiguration.load(config: config, routes: routes, host: host, port: port)
+        } catch {
+            for problem in error.problems { printError(problem.description) }
+            throw ExitCode(1)
+        }
+        let logger = logging.bootstrap()
+        do {
+            try await SpliceGateway.serve(
+                configuration: loaded.server, routeConfigurations: loaded.routeConfigurations,
+                clientKeys: loaded.clientKeys, environment: ProcessInfo.processInfo.environment, logger: logger)
+        } catch let error as ListenError {
+            printError("splice: \(error)")
+            throw ExitCode(2)
+        }
+    }
+}

@@ -1,0 +1,51 @@
+/// One route, as its route file defines it (credentials still as references).
+package struct RouteConfiguration: Sendable {
+    /// The file name without extension.
+    package var name: String
+    package var provider: String
+    package var upstream: UpstreamURL
+    package var credentials: [String: SecretReference]
+    package var defaults: Defaults
+    /// Deadline for one upstream attempt.
+    package var timeout: Duration
+    /// Provider-specific settings (`options:`), validated by the provider.
+    package var options: [String: String]
+    /// The route file, for messages.
+    package var file: String
+    /// The folder of the route file: `${file:PATH}` references are relative to it.
+    package var directory: String
+
+    package struct Defaults: Sendable, Equatable {
+        package var projectId: String?
+
+        package init(projectId: String? = nil) {
+            self.projectId = projectId
+        }
+    }
+
+    package static let defaultTimeout: Duration = .seconds(30)
+    package static let timeoutRange: ClosedRange<Double> = 0.1...600
+
+    package init(
+        name: String, provider: String, upstream: UpstreamURL, credentials: [String: SecretReference],
+        defaults: Defaults = Defaults(), timeout: Duration = defaultTimeout, options: [String: String] = [:],
+        file: String = "", directory: String = "."
+    ) {
+        self.name = name
+        self.provider = provider
+        self.upstream = upstream
+        self.credentials = credentials
+        self.defaults = defaults
+        self.timeout = timeout
+        self.options = options
+        self.file = file
+        self.directory = directory
+    }
+
+    /// Route names: `[a-z0-9][a-z0-9-]{0,62}`.
+    package static func isValidName(_ name: String) -> Bool {
+        guard let first = name.first, name.count <= 63 else { return false }
+        let allowed: (Character) -> Bool = { $0.isASCII && ($0.isLowercase || $0.isNumber) }
+        return allowed(first) && name.allSatisfy { allowed($0) || $0 == "-" }
+    }
+}

@@ -1,0 +1,137 @@
+import Foundation
+
+/// A route ready to serve, or unavailable because a credential reference did not resolve.
+package struct Route: Sendable {
+    package var configuration: RouteConfiguration
+    package var provider: any Provider
+    package var state: State
+
+    package enum State: Sendable {
+        case ready(any UpstreamAuthenticator)
+        /// Why not, naming the variable or file (never a value).
+        case unavailable(reason: String)
+    }
+
+    package var name: String { configuration.name }
+    package var isReady: Bool {
+        if case .ready = state { return true }
+        return false
+    }
+    package var unavailableReason: String? {
+        if case .unavailable(let reason) = state { return reason }
+        return nil
+    }
+}
+
+/// All routes of a routes directory, loaded and resolved.
+package struct RouteTable: Sendable {
+    package var routes: [Route]
+    /// Non-fatal notes, e.g. a secret written literally in a route file.
+    package var warnings: [ConfigurationProblem]
+
+    package init(routes: [Route], warnings: [ConfigurationProblem] = []) {
+        self.routes = routes.sorted { $0.name < $1.name }
+        self.warnings = warnings
+    }
+
+    package subscript(name: String) -> Route? {
+        routes.first { $0.name == name }
+    }
+
+    /// Reads every `*.yaml`/`*.yml` file in `directory`. Any invalid file makes the whole load fail with
+    /// every problem found; unresolvable credentials only make their route unavailable.
+    package static func load(
+        directory: String,
+        registry: ProviderRegistry = .standard,
+        environment: [String: String] = ProcessInfo.processInfo.environment,
+        transport: any UpstreamTransport
+    ) throws(ConfigurationError) -> RouteTable {
+        let configurations = try loadConfigurations(directory: directory, registry: registry)
+        return resolve(configurations, registry: registry, environment: environment, transport: transport)
+    }
+
+    /// Parses the route files without resolving credentials.
+    package static func loadConfigurations(
+        directory: String, registry: ProviderRegistry = .standard
+    ) throws(ConfigurationError) -> [RouteConfiguration] {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw ConfigurationError([
+                ConfigurationProblem(file: directory, line: 1, message: "routes directory does not exist")
+            ])
+        }
+        let entries: [String]
+        do {
+            entries = try FileManager.default.contentsOfDirectory(atPath: directory)
+        } catch {
+            throw ConfigurationError([
+                ConfigurationProblem(file: directory, line: 1, message: "routes directory cannot be read")
+            ])
+        }
+        var problems: [ConfigurationProblem] = []
+        var configurations: [RouteConfiguration] = []
+        var names: [String: String] = [:]
+        for entry in entries.sorted() where entry.hasSuffix(".yaml") || entry.hasSuffix(".yml") {
+            let path = directory.hasSuffix("/") ? directory + entry : directory + "/" + entry
+            let stem = entry.hasSuffix(".yaml") ? String(entry.dropLast(5)) : String(entry.dropLast(4))
+            guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8)
+            else {
+                problems.append(ConfigurationProblem(file: path, line: 1, message: "cannot be read as UTF-8 text"))
+                continue
+            }
+            if let other = names[stem] {
+                problems.append(ConfigurationProblem(file: path, line: 1, message: "route '\(stem)' is also defined by \(other)"))
+                continue
+            }
+            names[stem] = path
+            switch RouteConfiguration.parse(yaml: text, name: stem, file: path, directory: directory, registry: registry) {
+            case .success(let configuration): configurations.append(configuration)
+            case .failure(let error): problems.append(contentsOf: error.problems)
+            }
+        }
+        guard problems.isEmpty else { throw ConfigurationError(problems) }
+        return configurations
+    }
+
+    /// Resolves each route's credential references; a route whose references do not all resolve is unavailable.
+    package static func resolve(
+        _ configurations: [RouteConfiguration],
+        registry: ProviderRegistry = .standard,
+        environment: [String: String],
+        transport: any UpstreamTransport
+    ) -> RouteTable {
+        var routes: [Route] = []
+        var warnings: [ConfigurationProblem] = []
+        for configuration in configurations {
+            guard let provider = registry.provider(named: configuration.provider) else { continue }
+            let secretKeys = provider.credentialKeys.secret
+            var values: [String: String] = [:]
+            var missing: [String] = []
+            for (key, reference) in configuration.credentials.sorted(by: { $0.key < $1.key }) {
+                if case .literal = reference, secretKeys.contains(key) {
+                    warnings.append(
+                        ConfigurationProblem(
+                            file: configuration.file, line: 1,
+                            message: "credentials.\(key) is written literally; prefer ${NAME} or ${file:PATH}"))
+                }
+                switch reference.resolve(
+                    environment: environment, relativeTo: configuration.directory,
+                    allowEmpty: !secretKeys.contains(key))
+                {
+                case .success(let value): values[key] = value
+                case .failure(let unresolved): missing.append(unresolved.reason)
+                }
+            }
+            let state: Route.State
+            if missing.isEmpty {
+                state = .ready(
+                    provider.makeAuthenticator(
+                        route: configuration, credentials: ResolvedCredentials(values), transport: transport))
+            } else {
+                state = .unavailable(reason: missing.joined(separator: "; "))
+            }
+            routes.append(Route(configuration: configuration, provider: provider, state: state))
+        }
+        return RouteTable(routes: routes, warnings: warnings)
+    }
+}

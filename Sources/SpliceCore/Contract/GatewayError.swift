@@ -1,0 +1,247 @@
+/// Every error Splice answers with, rendered as the contract's error envelope.
+///
+/// Built the way AsyncHTTPClient's `HTTPClientError` is: a struct around a small set of codes, each
+/// carrying its HTTP status, source and retryability, so that no call site can pair them wrongly.
+package struct GatewayError: Error, Sendable, Equatable {
+    package var code: Code
+    /// HTTP status of the answer to the client.
+    package var status: Int
+    package var message: String
+    package var retryable: Bool
+    package var route: String?
+    package var provider: String?
+    package var upstream: Upstream?
+    /// The provider's `Retry-After`, passed on with 429s.
+    package var retryAfter: String?
+
+    /// What the provider said, where it said something.
+    package struct Upstream: Sendable, Equatable {
+        package var status: Int
+        package var code: String?
+        package var message: String?
+        package var requestId: String?
+
+        package init(status: Int, code: String? = nil, message: String? = nil, requestId: String? = nil) {
+            self.status = status
+            self.code = code
+            self.message = message
+            self.requestId = requestId
+        }
+    }
+
+    /// The stable, machine-readable error code (safe as a metric label).
+    package struct Code: Sendable, Hashable, CustomStringConvertible {
+        package let rawValue: String
+        package let source: Source
+        private init(_ rawValue: String, _ source: Source) {
+            self.rawValue = rawValue
+            self.source = source
+        }
+        package var description: String { rawValue }
+
+        package static let invalidRequest = Code("invalid_request", .gateway)
+        package static let payloadTooLarge = Code("payload_too_large", .gateway)
+        package static let unknownRoute = Code("unknown_route", .gateway)
+        package static let unsupportedAction = Code("unsupported_action", .gateway)
+        package static let routeUnavailable = Code("route_unavailable", .gateway)
+        package static let unauthorized = Code("unauthorized", .gateway)
+        package static let forbidden = Code("forbidden", .gateway)
+        package static let notFound = Code("not_found", .gateway)
+        package static let methodNotAllowed = Code("method_not_allowed", .gateway)
+        package static let notReady = Code("not_ready", .gateway)
+        package static let upstreamRejected = Code("upstream_rejected", .provider)
+        package static let upstreamNotFound = Code("upstream_not_found", .provider)
+        package static let upstreamAuthFailed = Code("upstream_auth_failed", .provider)
+        package static let upstreamRateLimited = Code("upstream_rate_limited", .provider)
+        package static let upstreamError = Code("upstream_error", .provider)
+        package static let badUpstreamResponse = Code("bad_upstream_response", .provider)
+        package static let upstreamTimeout = Code("upstream_timeout", .gateway)
+        package static let upstreamUnreachable = Code("upstream_unreachable", .gateway)
+        package static let internalError = Code("internal_error", .gateway)
+    }
+
+    /// Whether the gateway or the provider is the origin of the error.
+    package enum Source: String, Sendable {
+        case gateway
+        case provider
+    }
+
+    package init(
+        _ code: Code,
+        status: Int,
+        message: String,
+        retryable: Bool = false,
+        route: String? = nil,
+        provider: String? = nil,
+        upstream: Upstream? = nil,
+        retryAfter: String? = nil
+    ) {
+        self.code = code
+        self.status = status
+        self.message = message
+        self.retryable = retryable
+        self.route = route
+        self.provider = provider
+        self.upstream = upstream
+        self.retryAfter = retryAfter
+    }
+
+    package var source: Source { code.source }
+
+    /// The same error, tagged with the route and provider it happened on.
+    package func on(route: String, provider: String) -> GatewayError {
+        var copy = self
+        copy.route = copy.route ?? route
+        copy.provider = copy.provider ?? provider
+        return copy
+    }
+}
+
+// MARK: - Gateway-side errors
+
+extension GatewayError {
+    package static func invalidRequest(_ message: String) -> GatewayError {
+        GatewayError(.invalidRequest, status: 400, message: message)
+    }
+
+    package static func payloadTooLarge(limit: Int) -> GatewayError {
+        GatewayError(.payloadTooLarge, status: 413, message: "the request body is larger than \(limit) bytes")
+    }
+
+    package static func unknownRoute(_ name: String) -> GatewayError {
+        GatewayError(.unknownRoute, status: 404, message: "no route named '\(CompleteRequest.printable(name))'")
+    }
+
+    package static func unsupportedAction(_ action: CompleteAction, route: String, provider: String) -> GatewayError {
+        GatewayError(
+            .unsupportedAction, status: 422,
+            message: "\(provider) does not support action '\(action.rawValue)'",
+            route: route, provider: provider)
+    }
+
+    package static func routeUnavailable(route: String, provider: String, reason: String) -> GatewayError {
+        GatewayError(
+            .routeUnavailable, status: 503, message: "route '\(route)' is unavailable: \(reason)",
+            route: route, provider: provider)
+    }
+
+    package static func missingField(_ field: String, provider: String) -> GatewayError {
+        .invalidRequest("missing field '\(field)': \(provider) needs it")
+    }
+
+    package static let unauthorized = GatewayError(
+        .unauthorized, status: 401, message: "this gateway requires a client key: send 'Authorization: Bearer <key>'")
+
+    package static func forbidden(route: String) -> GatewayError {
+        GatewayError(.forbidden, status: 403, message: "this client key may not use route '\(route)'", route: route)
+    }
+
+    package static func notFound(path: String) -> GatewayError {
+        GatewayError(.notFound, status: 404, message: "no endpoint at '\(CompleteRequest.printable(path))'")
+    }
+
+    package static func methodNotAllowed(method: String, path: String) -> GatewayError {
+        GatewayError(
+            .methodNotAllowed, status: 405,
+            message: "\(CompleteRequest.printable(method)) is not allowed on '\(CompleteRequest.printable(path))'")
+    }
+
+    package static let internalError = GatewayError(
+        .internalError, status: 500, message: "an unexpected error happened inside Splice; the request id is in the logs")
+}
+
+// MARK: - Provider-side errors
+
+extension GatewayError {
+    /// Maps a provider's non-2xx answer onto the contract's table.
+    package static func fromProvider(
+        status: Int,
+        provider: String,
+        code: String? = nil,
+        message: String? = nil,
+        requestId: String? = nil,
+        retryAfter: String? = nil
+    ) -> GatewayError {
+        let upstream = Upstream(status: status, code: code, message: message, requestId: requestId)
+        let said = message.map { ": \($0)" } ?? ""
+        switch status {
+        case 400, 409, 410, 422:
+            return GatewayError(
+                .upstreamRejected, status: status, message: "\(provider) rejected the request\(said)",
+                provider: provider, upstream: upstream)
+        case 404:
+            return GatewayError(
+                .upstreamNotFound, status: 404, message: "\(provider) does not know this upload\(said)",
+                provider: provider, upstream: upstream)
+        case 401, 403:
+            return GatewayError(
+                .upstreamAuthFailed, status: 502, message: "\(provider) refused Splice's credentials\(said)",
+                provider: provider, upstream: upstream)
+        case 429:
+            return GatewayError(
+                .upstreamRateLimited, status: 429, message: "\(provider) is rate limiting requests\(said)",
+                retryable: true, provider: provider, upstream: upstream, retryAfter: retryAfter)
+        case 408, 500...599:
+            return GatewayError(
+                .upstreamError, status: 502, message: "\(provider) failed with HTTP \(status)\(said)",
+                retryable: true, provider: provider, upstream: upstream)
+        case 402...499:
+            // A 4xx the contract does not name: the provider refused, but its status would mislead the client.
+            return GatewayError(
+                .upstreamRejected, status: 502, message: "\(provider) rejected the request with HTTP \(status)\(said)",
+                provider: provider, upstream: upstream)
+        default:
+            return badResponse(status: status, provider: provider, reason: "an unexpected HTTP \(status)", upstream: upstream)
+        }
+    }
+
+    /// A 2xx whose body says the operation failed.
+    package static func reportedFailure(
+        status: Int, provider: String, code: String? = nil, message: String? = nil, requestId: String? = nil
+    ) -> GatewayError {
+        let said = message.map { ": \($0)" } ?? ""
+        return GatewayError(
+            .badUpstreamResponse, status: 502,
+            message: "\(provider) answered HTTP \(status) but reported a failure\(said)",
+            provider: provider,
+            upstream: Upstream(status: status, code: code, message: message, requestId: requestId))
+    }
+
+    /// A body Splice cannot read (not JSON, cut short, not the documented shape).
+    package static func badResponse(
+        status: Int, provider: String, reason: String, upstream: Upstream? = nil
+    ) -> GatewayError {
+        GatewayError(
+            .badUpstreamResponse, status: 502, message: "\(provider) answered with \(reason)",
+            provider: provider, upstream: upstream ?? Upstream(status: status))
+    }
+}
+
+// MARK: - Envelope
+
+extension GatewayError {
+    /// The contract's error envelope: `{"error":{…},"requestId":…}`.
+    package func envelope(requestId: String) -> JSONValue {
+        let upstreamValue: JSONValue =
+            upstream.map { upstream in
+                .object([
+                    "status": JSONValue(upstream.status),
+                    "code": JSONValue(upstream.code),
+                    "message": JSONValue(upstream.message),
+                    "requestId": JSONValue(upstream.requestId),
+                ])
+            } ?? .null
+        return .object([
+            "error": .object([
+                "code": JSONValue(code.rawValue),
+                "message": JSONValue(message),
+                "source": JSONValue(source.rawValue),
+                "retryable": JSONValue(retryable),
+                "route": JSONValue(route),
+                "provider": JSONValue(provider),
+                "upstream": upstreamValue,
+            ]),
+            "requestId": JSONValue(requestId),
+        ])
+    }
+}

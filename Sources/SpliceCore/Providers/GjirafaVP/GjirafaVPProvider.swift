@@ -1,0 +1,62 @@
+/// GjirafaTech VP Upload API: `PUT /api/projects/{projectId}/uploads/multipart-complete` with
+/// `{requestKey, parts:[{partNumber, eTag}], allowPartialComplete?}` — note VP's `eTag` spelling.
+/// The `Authorization` scheme is configurable (`scheme`, default `Bearer`; empty sends the key bare)
+/// because VP does not document it.
+package struct GjirafaVPProvider: Provider {
+    package init() {}
+
+    package let name = "gjirafa-vp"
+    package let actions: [CompleteAction] = [.complete]
+    package let credentialKeys = CredentialKeys(requiredSets: [["apiKey"]], optional: ["scheme"], secret: ["apiKey"])
+
+    package func makeAuthenticator(
+        route: RouteConfiguration, credentials: ResolvedCredentials, transport: any UpstreamTransport
+    ) -> any UpstreamAuthenticator {
+        let scheme = credentials["scheme"] ?? "Bearer"
+        let key = credentials["apiKey"] ?? ""
+        return StaticHeaderAuthenticator(headers: [(name: "Authorization", value: scheme.isEmpty ? key : "\(scheme) \(key)")])
+    }
+
+    package func makeRequest(_ request: CompleteRequest, route: RouteConfiguration) throws(GatewayError) -> UpstreamRequest {
+        guard let projectId = request.projectId ?? route.defaults.projectId else {
+            throw .missingField("projectId", provider: name)
+        }
+        guard let requestKey = request.uploadId else { throw .missingField("uploadId", provider: name) }
+        guard let parts = request.parts, !parts.isEmpty else { throw .missingField("parts", provider: name) }
+        var body: JSONObject = [
+            "requestKey": JSONValue(requestKey),
+            "parts": .array(parts.map { .object(["partNumber": JSONValue($0.partNumber), "eTag": JSONValue($0.etag)]) }),
+        ]
+        if let allowPartial = request.options.allowPartialComplete {
+            body["allowPartialComplete"] = .bool(allowPartial)
+        }
+        return UpstreamRequest(
+            method: "PUT", upstream: route.upstream,
+            path: "/api/projects/\(PathEncoding.segment(projectId))/uploads/multipart-complete",
+            headers: [(name: "Content-Type", value: "application/json")], body: ProviderResponse.jsonBody(body))
+    }
+
+    /// VP's message is the first of `errors`, else of `messages`; it has no codes of its own.
+    private func errorFields(_ json: JSONValue) -> (code: String?, message: String?) {
+        let first = { (key: String) in json[key]?.arrayValue?.lazy.compactMap(\.stringValue).first { !$0.isEmpty } }
+        return (nil, first("errors") ?? first("messages") ?? ProviderResponse.firstString(json, ["message"]))
+    }
+
+    package func interpret(
+        _ response: UpstreamResponse, to request: CompleteRequest, route: RouteConfiguration
+    ) throws(GatewayError) -> CompleteSuccess {
+        guard response.isSuccess else {
+            throw ProviderResponse.error(from: response, provider: name, fields: errorFields)
+        }
+        let body = try ProviderResponse.successBody(response, provider: name, allowEmpty: false)
+        guard let body, body.objectValue != nil else {
+            throw .badResponse(status: response.status, provider: name, reason: "a JSON body that is not an object")
+        }
+        if body["success"] == .bool(false) || body["result"] == .bool(false) {
+            throw .reportedFailure(status: response.status, provider: name, message: errorFields(body).message)
+        }
+        return CompleteSuccess(
+            action: request.action, route: route.name, provider: name, uploadId: request.uploadId, file: FileInfo(),
+            upstreamStatus: response.status, upstreamRequestId: nil, upstreamBody: body)
+    }
+}

@@ -1,0 +1,79 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import SpliceCore
+
+/// `POST /complete`: reads the body (at most 2 MiB), runs the completion pipeline, and answers with the
+/// contract's envelope plus `Server-Timing` when a provider was reached.
+package struct CompleteController: Sendable {
+    let service: CompletionService
+
+    package init(service: CompletionService) {
+        self.service = service
+    }
+
+    package func addRoutes(to group: RouterGroup<SpliceRequestContext>) {
+        group.post("complete", use: complete)
+        // Name the right method instead of a bare 404 for the other verbs.
+        for method in [HTTPRequest.Method.get, .put, .patch, .delete] {
+            group.on("complete", method: method) { request, _ -> Response in
+                throw GatewayError.methodNotAllowed(method: request.method.rawValue, path: request.uri.path)
+            }
+        }
+    }
+
+    @Sendable func complete(request: Request, context: SpliceRequestContext) async throws -> Response {
+        let clock = ContinuousClock()
+        let started = clock.now
+        if let contentType = request.headers[.contentType], !Self.isJSON(contentType) {
+            throw GatewayError.invalidRequest("Content-Type must be application/json")
+        }
+        var request = request
+        let body: ByteBuffer
+        do {
+            body = try await request.collectBody(upTo: ServerConfiguration.maximumRequestBytes)
+        } catch let error as HTTPError where error.status == .contentTooLarge {
+            throw GatewayError.payloadTooLarge(limit: ServerConfiguration.maximumRequestBytes)
+        }
+        let outcome = await service.complete(
+            body: Array(body.readableBytesView), access: context.access, logger: context.logger)
+        let total = started.duration(to: clock.now)
+
+        var response: Response
+        var logMetadata: Logger.Metadata = [
+            "route": "\(outcome.route ?? "-")", "provider": "\(outcome.provider ?? "-")",
+        ]
+        switch outcome.result {
+        case .success(let success):
+            response = .json(success.envelope(requestId: context.requestId))
+            logMetadata["status"] = "200"
+        case .failure(let error):
+            response = .envelope(for: error, requestId: context.requestId)
+            logMetadata["status"] = "\(error.status)"
+            logMetadata["code"] = "\(error.code)"
+            if let upstreamStatus = error.upstream?.status { logMetadata["upstream_status"] = "\(upstreamStatus)" }
+        }
+        if let upstream = outcome.upstreamDuration {
+            let gateway = total - upstream
+            response.headers[.serverTiming] =
+                "upstream;dur=\(Self.format(upstream)), gateway;dur=\(Self.format(gateway))"
+            logMetadata["upstream_ms"] = "\(Self.format(upstream))"
+            logMetadata["attempts"] = "\(outcome.attempts)"
+        }
+        logMetadata["total_ms"] = "\(Self.format(total))"
+        context.logger.info("complete", metadata: logMetadata)
+        return response
+    }
+
+    static func isJSON(_ contentType: String) -> Bool {
+        let mediaType = contentType.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+        return mediaType == "application/json" || mediaType?.hasSuffix("+json") == true
+    }
+
+    /// Milliseconds with up to three decimals.
+    static func format(_ duration: Duration) -> String {
+        let milliseconds = max(0, duration.milliseconds)
+        return String((milliseconds * 1000).rounded() / 1000)
+    }
+}

@@ -1,0 +1,42 @@
+import HTTPTypes
+import Hummingbird
+import SpliceCore
+
+/// `GET /routes`, `/livez`, `/readyz`.
+package struct StatusController: Sendable {
+    let routes: RouteTable
+
+    package init(routes: RouteTable) {
+        self.routes = routes
+    }
+
+    /// `/routes` may need a client key; the probes never do.
+    package func addRoutes(publicGroup: RouterGroup<SpliceRequestContext>, protectedGroup: RouterGroup<SpliceRequestContext>) {
+        protectedGroup.get("routes") { _, _ in Response.json(self.listing) }
+        publicGroup.get("livez") { _, _ in Response.json(.object(["status": "ok"])) }
+        publicGroup.get("readyz") { _, _ -> Response in
+            let ready = self.routes.routes.filter(\.isReady).count
+            guard ready > 0 else {
+                throw GatewayError(.notReady, status: 503, message: "no route is ready: see GET /routes for why")
+            }
+            return Response.json(.object(["status": "ready", "routesReady": JSONValue(ready)]))
+        }
+    }
+
+    /// Never a secret: names, providers, upstream URLs, actions and why a route is not ready.
+    var listing: JSONValue {
+        .object([
+            "routes": .array(
+                routes.routes.map { route in
+                    .object([
+                        "name": JSONValue(route.name),
+                        "provider": JSONValue(route.provider.name),
+                        "upstream": JSONValue(route.configuration.upstream.description),
+                        "actions": .array(route.provider.actions.map { JSONValue($0.rawValue) }),
+                        "ready": .bool(route.isReady),
+                        "reason": JSONValue(route.unavailableReason),
+                    ])
+                })
+        ])
+    }
+}

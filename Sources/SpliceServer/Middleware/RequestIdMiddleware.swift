@@ -1,0 +1,46 @@
+import HTTPTypes
+import Hummingbird
+import Logging
+
+/// Keeps a client's `X-Request-Id` (1–128 visible ASCII characters) or makes one, puts it on the
+/// logger, and sets it on every response, errors included.
+package struct RequestIdMiddleware: RouterMiddleware {
+    package typealias Context = SpliceRequestContext
+
+    package init() {}
+
+    package func handle(
+        _ request: Request, context: Context, next: (Request, Context) async throws -> Response
+    ) async throws -> Response {
+        var context = context
+        let id = request.headers[.requestId].flatMap { Self.isAcceptable($0) ? $0 : nil } ?? Self.makeId()
+        context.requestId = id
+        context.logger[metadataKey: "request_id"] = "\(id)"
+        var response = try await next(request, context)
+        response.headers[.requestId] = id
+        return response
+    }
+
+    static func isAcceptable(_ id: String) -> Bool {
+        (1...128).contains(id.utf8.count) && id.utf8.allSatisfy { (0x21...0x7E).contains($0) }
+    }
+
+    /// 128 random bits as 32 lowercase hex digits.
+    static func makeId() -> String {
+        var generator = SystemRandomNumberGenerator()
+        let high = generator.next() as UInt64
+        let low = generator.next() as UInt64
+        return hex(high) + hex(low)
+    }
+
+    private static func hex(_ value: UInt64) -> String {
+        let digits = String(value, radix: 16)
+        return String(repeating: "0", count: 16 - digits.count) + digits
+    }
+}
+
+extension HTTPField.Name {
+    static let requestId = Self("X-Request-Id")!
+    static let serverTiming = Self("Server-Timing")!
+    static let retryAfter = Self("Retry-After")!
+}

@@ -1,0 +1,91 @@
+import AsyncHTTPClient
+import Hummingbird
+import Logging
+import NIOCore
+import ServiceLifecycle
+import UnixSignals
+import SpliceCore
+
+/// Builds the gateway application. The CLI and the tests both call this.
+package enum SpliceGateway {
+    /// The Hummingbird application serving the contract's endpoints for `routes`.
+    package static func buildApplication(
+        host: String,
+        port: Int,
+        routes: RouteTable,
+        transport: any UpstreamTransport,
+        clientKeys: ClientKeys = .none,
+        services: [any Service] = [],
+        logger: Logger,
+        onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+    ) -> some ApplicationProtocol {
+        let router = Router(context: SpliceRequestContext.self)
+        // Order matters: the request id must be set before any error is rendered.
+        router.add(middleware: RequestIdMiddleware())
+        router.add(middleware: ErrorEnvelopeMiddleware())
+
+        let protected = router.group().add(middleware: ClientAuthMiddleware(keys: clientKeys))
+        CompleteController(service: CompletionService(routes: routes, transport: transport)).addRoutes(to: protected)
+        StatusController(routes: routes).addRoutes(publicGroup: router.group(), protectedGroup: protected)
+
+        return Application(
+            router: router,
+            configuration: .init(address: .hostname(host, port: port), serverName: "splice"),
+            services: services,
+            onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? port) },
+            logger: logger)
+    }
+
+    /// Resolves the routes, then runs the gateway until SIGTERM/SIGINT and lets in-flight requests finish
+    /// (bounded by `shutdownGrace`). A failure before the server listens is thrown as `ListenError`.
+    package static func serve(
+        configuration: ServerConfiguration,
+        routeConfigurations: [RouteConfiguration],
+        clientKeys: ClientKeys,
+        environment: [String: String],
+        logger: Logger,
+        onListening: @escaping @Sendable (Int) async -> Void = { _ in }
+    ) async throws {
+        let client = HTTPClientTransport.makeClient(logger: logger)
+        let transport = HTTPClientTransport(client: client)
+        let routes = RouteTable.resolve(routeConfigurations, environment: environment, transport: transport)
+        for warning in routes.warnings { logger.warning("\(warning.description)") }
+        for route in routes.routes {
+            if let reason = route.unavailableReason {
+                logger.warning("route unavailable", metadata: ["route": "\(route.name)", "reason": "\(reason)"])
+            } else {
+                logger.info("route ready", metadata: ["route": "\(route.name)", "provider": "\(route.provider.name)"])
+            }
+        }
+        let listening = ListeningFlag()
+        let app = buildApplication(
+            host: configuration.host, port: configuration.port, routes: routes, transport: transport,
+            clientKeys: clientKeys, services: [HTTPClientService(client: client)], logger: logger
+        ) { port in
+            listening.set()
+            logger.info("listening", metadata: ["address": "http://\(configuration.host):\(port)"])
+            await onListening(port)
+        }
+        var groupConfiguration = ServiceGroupConfiguration(
+            services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        groupConfiguration.maximumGracefulShutdownDuration = configuration.shutdownGrace
+        groupConfiguration.maximumCancellationDuration = .seconds(2)
+        do {
+            try await ServiceGroup(configuration: groupConfiguration).run()
+        } catch {
+            try? await client.shutdown()
+            guard listening.isSet else {
+                throw ListenError(host: configuration.host, port: configuration.port, reason: "\(error)")
+            }
+            throw error
+        }
+    }
+}
+
+/// The server could not bind or listen (the CLI exits 2).
+package struct ListenError: Error, CustomStringConvertible {
+    package var host: String
+    package var port: Int
+    package var reason: String
+    package var description: String { "could not listen on \(host):\(port): \(reason)" }
+}

@@ -1,0 +1,160 @@
+import Foundation
+import Testing
+
+@testable import SpliceCore
+
+@Suite struct RouteConfigurationTests {
+    static func parse(_ yaml: String, name: String = "r") -> Result<RouteConfiguration, ConfigurationError> {
+        RouteConfiguration.parse(yaml: yaml, name: name, file: "routes/\(name).yaml", directory: "routes", registry: .standard)
+    }
+
+    @Test func readsAFullRoute() throws {
+        let route = try Self.parse(
+            """
+            provider: gjirafa-vp
+            upstream: https://vp.example.com/prefix/
+            credentials:
+              apiKey: ${VP_KEY}
+              scheme: ""
+            defaults:
+              projectId: p1234567
+            timeoutSeconds: 2.5
+            """
+        ).get()
+        #expect(route.provider == "gjirafa-vp")
+        #expect(route.upstream.pathPrefix == "/prefix")
+        #expect(route.credentials["apiKey"] == .environment("VP_KEY"))
+        #expect(route.credentials["scheme"] == .literal(""))
+        #expect(route.defaults.projectId == "p1234567")
+        #expect(route.timeout == .milliseconds(2500))
+    }
+
+    /// Invalid files: the problems' `FILE:LINE: message` lines.
+    static let invalid: [(yaml: String, problems: [String])] = [
+        ("", ["routes/r.yaml:1: the file is empty: a route needs provider, upstream and credentials"]),
+        ("provider: [", ["routes/r.yaml:2: invalid YAML"]),
+        (
+            "provider: dropbox\nupstream: https://x.com\ncredentials: {}\n",
+            ["routes/r.yaml:1: unknown provider 'dropbox' (expected one of: tenovos, autorender, gjirafa-vp, huawei-metastudio, spatialgen)"]
+        ),
+        (
+            "provider: spatialgen\nupstream: https://x.com\ncredentails:\n  appKey: ${K}\n",
+            [
+                "routes/r.yaml:3: unknown key 'credentails' in a route file (did you mean 'credentials'?)",
+                "routes/r.yaml:1: missing key 'credentials'",
+            ]
+        ),
+        (
+            "provider: spatialgen\nupstream: http://spatialgen.com\ncredentials:\n  appKey: ${K}\n",
+            ["routes/r.yaml:2: 'upstream' must use https:// (http:// is allowed only for loopback hosts)"]
+        ),
+        (
+            "provider: spatialgen\nupstream: https://x.com\ncredentials:\n  appkey: ${K}\n",
+            [
+                "routes/r.yaml:4: unknown key 'appkey' in spatialgen credentials (did you mean 'appKey'?)",
+                "routes/r.yaml:4: spatialgen credentials need appKey",
+            ]
+        ),
+        (
+            "provider: spatialgen\nupstream: https://x.com\ncredentials:\n  appKey: ${K}\ntimeoutSeconds: \"30\"\n",
+            ["routes/r.yaml:5: 'timeoutSeconds' must be a number"]
+        ),
+        (
+            "provider: spatialgen\nupstream: https://x.com\ncredentials:\n  appKey: ${K}\ntimeoutSeconds: 0\n",
+            ["routes/r.yaml:5: 'timeoutSeconds' must be between 0.1 and 600"]
+        ),
+        (
+            "provider: spatialgen\nupstream: https://x.com\ncredentials:\n  appKey: Bearer ${K}\n",
+            ["routes/r.yaml:4: 'credentials.appKey': a reference must be the whole value: ${NAME} or ${file:PATH}"]
+        ),
+        (
+            "provider: huawei-metastudio\nupstream: https://x.com\ncredentials:\n  accessKey: ${A}\n  secretKey: ${S}\n  token: ${T}\n",
+            ["routes/r.yaml:4: huawei-metastudio credentials take accessKey + secretKey or token, not both"]
+        ),
+        (
+            "provider: huawei-metastudio\nupstream: https://x.com\ncredentials:\n  accessKey: ${A}\n",
+            ["routes/r.yaml:4: huawei-metastudio credentials need accessKey + secretKey, or token"]
+        ),
+        (
+            "provider: spatialgen\nupstream: https://x.com\ncredentials:\n  appKey: ${K}\noptions:\n  region: x\n",
+            ["routes/r.yaml:6: spatialgen routes take no 'options'"]
+        ),
+        (
+            "provider: spatialgen\nupstream: https://x.com\ncredentials:\n  appKey: ${K}\ndefaults:\n  projectID: x\n",
+            ["routes/r.yaml:6: unknown key 'projectID' in 'defaults' (did you mean 'projectId'?)"]
+        ),
+        ("- a\n- b\n", ["routes/r.yaml:1: a route file must be a mapping of keys to values"]),
+    ]
+
+    @Test(arguments: invalid)
+    func reportsProblemsWithLines(_ yaml: String, _ expected: [String]) {
+        switch Self.parse(yaml) {
+        case .success: Issue.record("expected problems")
+        case .failure(let error):
+            let lines = error.problems.map(\.description)
+            #expect(lines.count == expected.count, "\(lines)")
+            for (line, prefix) in zip(lines, expected) {
+                #expect(line.hasPrefix(prefix), "\(line)")
+            }
+        }
+    }
+
+    @Test func routeNamesFollowTheRule() {
+        #expect(RouteConfiguration.isValidName("tenovos-eu-2"))
+        #expect(!RouteConfiguration.isValidName("-x"))
+        #expect(!RouteConfiguration.isValidName("Tenovos"))
+        #expect(!RouteConfiguration.isValidName(String(repeating: "a", count: 64)))
+        if case .success = Self.parse("provider: spatialgen", name: "Bad_Name") { Issue.record("accepted a bad name") }
+    }
+
+    @Test func v11NeedsARegion() throws {
+        let yaml = """
+            provider: huawei-metastudio
+            upstream: https://metastudio.example.com
+            credentials: {accessKey: "${A}", secretKey: "${S}"}
+            options:
+              signingAlgorithm: V11-HMAC-SHA256
+            """
+        guard case .failure(let error) = Self.parse(yaml) else {
+            Issue.record("expected a problem")
+            return
+        }
+        #expect(error.problems.first?.message.contains("'options.region' is needed") == true)
+        let fromHost = yaml.replacingOccurrences(of: "metastudio.example.com", with: "metastudio.cn-north-4.myhuaweicloud.com")
+        let route = try Self.parse(fromHost).get()
+        #expect(HuaweiMetaStudioProvider().region(of: route) == "cn-north-4")
+    }
+}
+
+@Suite struct SecretReferenceTests {
+    @Test func parsesReferences() throws {
+        #expect(try SecretReference(parsing: "${SPATIALGEN_APPKEY}") == .environment("SPATIALGEN_APPKEY"))
+        #expect(try SecretReference(parsing: "${file:secrets/key.txt}") == .file(path: "secrets/key.txt"))
+        #expect(try SecretReference(parsing: "plain") == .literal("plain"))
+        #expect(throws: SecretReference.ParseError.self) { try SecretReference(parsing: "${1BAD}") }
+        #expect(throws: SecretReference.ParseError.self) { try SecretReference(parsing: "${A}${B}") }
+        #expect(throws: SecretReference.ParseError.self) { try SecretReference(parsing: "${file:}") }
+    }
+
+    @Test func resolvesFromEnvironmentAndFiles() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("splice-secret-\(UInt64.random(in: 0...UInt64.max))")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try "s3cr3t-value\n".write(to: directory.appendingPathComponent("key.txt"), atomically: true, encoding: .utf8)
+
+        let env = ["KEY": "from-env", "EMPTY": ""]
+        #expect(SecretReference.environment("KEY").resolve(environment: env, relativeTo: ".", allowEmpty: false) == .success("from-env"))
+        #expect(
+            SecretReference.environment("NOPE").resolve(environment: env, relativeTo: ".", allowEmpty: false)
+                == .failure(.init(reason: "environment variable NOPE is not set")))
+        #expect(
+            SecretReference.environment("EMPTY").resolve(environment: env, relativeTo: ".", allowEmpty: false)
+                == .failure(.init(reason: "environment variable EMPTY is empty")))
+        #expect(
+            SecretReference.file(path: "key.txt").resolve(environment: [:], relativeTo: directory.path, allowEmpty: false)
+                == .success("s3cr3t-value"))
+        #expect(
+            SecretReference.file(path: "missing.txt").resolve(environment: [:], relativeTo: directory.path, allowEmpty: false)
+                == .failure(.init(reason: "file missing.txt cannot be read")))
+    }
+}
