@@ -1,6 +1,7 @@
 import Hummingbird
 import Logging
 import NIOCore
+import ServiceLifecycle
 
 /// Starts all five emulators on `host`, each on its own ephemeral port, waits until each listens,
 /// runs `body`, then shuts them all down (also when `body` throws or the task is cancelled).
@@ -36,36 +37,65 @@ package func withProviderEmulators<T: Sendable>(
     }
     let (events, eventSink) = AsyncStream.makeStream(of: StartupEvent.self)
 
+    let applications: [any Service] = endpoints.map { endpoint in
+        makeApplication(for: endpoint, host: host, logger: serverLogger) { port in
+            endpoint.core.setPort(port)
+            eventSink.yield(.listening)
+        }
+    }
+    // One service group for the five servers: a graceful shutdown lets in-flight answers finish and closes
+    // idle keep-alive connections without the errors that cancelling the servers would log.
+    let serviceGroup = ServiceGroup(services: applications, logger: serverLogger)
+
     return try await withThrowingTaskGroup(of: Void.self) { group in
-        for endpoint in endpoints {
-            let application = makeApplication(for: endpoint, host: host, logger: serverLogger) { port in
-                endpoint.core.setPort(port)
-                eventSink.yield(.listening)
+        group.addTask {
+            do {
+                try await serviceGroup.run()
+                eventSink.yield(.stopped(nil))
+            } catch {
+                eventSink.yield(.stopped(error))
+                throw error
             }
-            group.addTask {
-                do {
-                    try await application.run()
-                    eventSink.yield(.stopped(nil))
-                } catch {
-                    eventSink.yield(.stopped(error))
-                    throw error
+        }
+        do {
+            var listening = 0
+            for await event in events {
+                switch event {
+                case .listening:
+                    listening += 1
+                case .stopped(let error):
+                    throw error ?? EmulatorStartupError.stoppedBeforeListening
                 }
+                if listening == endpoints.count { break }
             }
+            try Task.checkCancellation()
+            logger.debug("provider emulators listening", metadata: ["host": "\(host)"])
+            let result = try await body(emulators)
+            await shutDown(serviceGroup, running: &group)
+            return result
+        } catch {
+            await shutDown(serviceGroup, running: &group)
+            throw error
         }
-        defer { group.cancelAll() }
-        var listening = 0
-        for await event in events {
-            switch event {
-            case .listening:
-                listening += 1
-            case .stopped(let error):
-                throw error ?? EmulatorStartupError.stoppedBeforeListening
-            }
-            if listening == endpoints.count { break }
-        }
-        try Task.checkCancellation()
-        logger.debug("provider emulators listening", metadata: ["host": "\(host)"])
-        return try await body(emulators)
+    }
+}
+
+/// How long a graceful shutdown may take before the servers are cancelled: an answer held back by a long
+/// `.delay` fault whose client has already given up must not hold the caller.
+private let shutdownGracePeriod: Duration = .seconds(2)
+
+/// Shuts the servers down gracefully (in-flight answers finish, idle connections close), cancelling them if
+/// that takes longer than `shutdownGracePeriod`; returns when the task group is empty.
+private func shutDown(_ serviceGroup: ServiceGroup, running group: inout ThrowingTaskGroup<Void, any Error>) async {
+    await serviceGroup.triggerGracefulShutdown()
+    group.addTask {
+        try await Task.sleep(for: shutdownGracePeriod)
+    }
+    // The first child to finish is either the service group (done) or the grace period (cancel the rest).
+    _ = try? await group.next()
+    group.cancelAll()
+    while !group.isEmpty {
+        _ = try? await group.next()
     }
 }
 

@@ -1,7 +1,7 @@
-import HTTPTypes
 import Hummingbird
 import Logging
 import NIOCore
+import ServiceLifecycle
 import Synchronization
 
 /// Thrown after the `closeConnection` fault closed the channel, so that nothing is written.
@@ -86,7 +86,10 @@ final class EmulatorCore: Sendable {
         guard let fault else { return nil }
         switch fault {
         case .delay(let duration):
-            try await Task.sleep(for: duration)
+            // Cut short by the emulators' shutdown: the client of a long delay has usually given up already.
+            try await cancelWhenGracefulShutdown {
+                try await Task.sleep(for: duration)
+            }
             return nil
         case .closeConnection:
             try? await context.channel.close()

@@ -23,6 +23,9 @@ package struct HTTPClientTransport: UpstreamTransport {
             timeout: .init(connect: .seconds(10)),
             decompression: .disabled)
         configuration.connectionPool.idleTimeout = .seconds(60)
+        // A refused connection fails the request at once (502 upstream_unreachable) instead of being
+        // retried until the deadline: the client decides whether to try again.
+        configuration.connectionPool.retryConnectionEstablishment = false
         return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration, backgroundActivityLogger: logger)
     }
 

@@ -1,0 +1,69 @@
+import AsyncHTTPClient
+import NIOCore
+import Testing
+
+@testable import ProviderEmulators
+
+@Suite("withProviderEmulators")
+struct ProviderEmulatorsStartupTests {
+    struct Boom: Error {}
+
+    @Test("all five listen on distinct ports, and stop afterwards")
+    func lifecycle() async throws {
+        let urls = try await withProviderEmulators { emulators in
+            let urls = EmulatedProvider.allCases.map { emulators[$0].baseURL }
+            #expect(Set(urls).count == 5)
+            for provider in EmulatedProvider.allCases {
+                #expect(emulators[provider].provider == provider)
+                #expect(emulators[provider].baseURL.hasPrefix("http://127.0.0.1:"))
+                #expect(!emulators[provider].baseURL.hasPrefix("http://127.0.0.1:0"))
+            }
+            #expect(emulators.all.count == 5)
+            return urls
+        }
+        // Stopped: nothing listens any more.
+        await #expect(throws: (any Error).self) {
+            _ = try await send("POST", urls[0] + "/asset/complete", timeout: .seconds(2))
+        }
+    }
+
+    @Test("the emulators stop when the body throws")
+    func bodyThrows() async throws {
+        var spatialURL = ""
+        await #expect(throws: Boom.self) {
+            try await withProviderEmulators { emulators in
+                spatialURL = emulators.spatialgen.baseURL
+                throw Boom()
+            }
+        }
+        await #expect(throws: (any Error).self) {
+            _ = try await send("POST", spatialURL + "/api/videos/uploads/s/files/u/complete", timeout: .seconds(2))
+        }
+    }
+
+    @Test("a long delay whose client gave up does not hold the shutdown")
+    func shutdownWithPendingDelay() async throws {
+        let clock = ContinuousClock()
+        let start = clock.now
+        try await withProviderEmulators { emulators in
+            let request = try await ValidRequests.request(for: .spatialgen, emulators)
+            emulators.spatialgen.setFault(.delay(.seconds(60)))
+            await #expect(throws: (any Error).self) {
+                _ = try await send(request.method, request.url, headers: request.headers, body: request.body, timeout: .milliseconds(300))
+            }
+        }
+        #expect(clock.now - start < .seconds(15))
+    }
+
+    @Test("unknown paths answer each provider's 404, without being recorded")
+    func unknownPaths() async throws {
+        try await withProviderEmulators { emulators in
+            for provider in EmulatedProvider.allCases {
+                let answer = try await send("GET", emulators[provider].baseURL + "/nothing/here")
+                #expect(answer.status == 404, "\(provider)")
+                #expect(answer.json?.isObject == true, "\(provider)")
+                #expect(emulators[provider].receivedRequests.isEmpty)
+            }
+        }
+    }
+}

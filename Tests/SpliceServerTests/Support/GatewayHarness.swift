@@ -1,0 +1,133 @@
+import AsyncHTTPClient
+import Foundation
+import Logging
+import NIOCore
+import NIOHTTP1
+import ServiceLifecycle
+import Hummingbird
+import ProviderEmulators
+import SpliceCore
+import SpliceServer
+import Testing
+
+/// A running gateway over real HTTP, pointed at the provider emulators.
+struct GatewayHarness: Sendable {
+    let emulators: RunningEmulators
+    let baseURL: String
+    let logs: LogCapture
+
+    /// What the gateway answered.
+    struct Answer: Sendable {
+        var status: Int
+        var headers: [(name: String, value: String)]
+        var bodyText: String
+        var json: JSONValue?
+
+        func header(_ name: String) -> String? {
+            headers.first { $0.name.lowercased() == name.lowercased() }?.value
+        }
+        var errorCode: String? { json?["error"]?["code"]?.stringValue }
+        var error: JSONValue? { json?["error"] }
+    }
+
+    func post(_ body: String, path: String = "/complete", headers: [(String, String)] = [("Content-Type", "application/json")])
+        async throws -> Answer
+    {
+        try await send(method: .POST, path: path, body: Array(body.utf8), headers: headers)
+    }
+
+    func get(_ path: String, headers: [(String, String)] = []) async throws -> Answer {
+        try await send(method: .GET, path: path, body: nil, headers: headers)
+    }
+
+    func send(method: HTTPMethod, path: String, body: [UInt8]?, headers: [(String, String)]) async throws -> Answer {
+        var request = HTTPClientRequest(url: baseURL + path)
+        request.method = method
+        for (name, value) in headers { request.headers.add(name: name, value: value) }
+        if let body { request.body = .bytes(ByteBuffer(bytes: body)) }
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
+        let bytes = try await response.body.collect(upTo: 8 * 1024 * 1024)
+        let text = String(buffer: bytes)
+        return Answer(
+            status: Int(response.status.code), headers: response.headers.map { ($0.name, $0.value) }, bodyText: text,
+            json: try? JSONValue.parse(Array(text.utf8)))
+    }
+
+    /// One route per provider, named after it, with the emulators' credentials given literally.
+    static func standardRoutes(_ emulators: RunningEmulators, timeout: Duration = .seconds(5)) throws -> [RouteConfiguration] {
+        let credentials = emulators.credentials
+        return [
+            try route("spatialgen", emulators.spatialgen.baseURL, ["appKey": credentials.spatialgenAppKey], timeout: timeout),
+            try route("autorender", emulators.autorender.baseURL, ["apiKey": credentials.autorenderAPIKey], timeout: timeout),
+            try route(
+                "gjirafa-vp", emulators.gjirafaVP.baseURL,
+                ["apiKey": credentials.gjirafaAPIKey, "scheme": credentials.gjirafaScheme], projectId: "p1234567",
+                timeout: timeout),
+            try route(
+                "huawei-metastudio", emulators.huaweiMetaStudio.baseURL,
+                ["accessKey": credentials.huaweiAccessKey, "secretKey": credentials.huaweiSecretKey],
+                projectId: "6a6a1f8354f64dd9b9a614def7b59d83", timeout: timeout),
+            try route(
+                "tenovos", emulators.tenovos.baseURL,
+                [
+                    "apiKey": credentials.tenovosAPIKey, "username": credentials.tenovosUsername,
+                    "password": credentials.tenovosPassword,
+                ], timeout: timeout),
+        ]
+    }
+
+    static func route(
+        _ provider: String, _ upstream: String, _ credentials: [String: String], name: String? = nil,
+        projectId: String? = nil, timeout: Duration = .seconds(5), options: [String: String] = [:]
+    ) throws -> RouteConfiguration {
+        RouteConfiguration(
+            name: name ?? provider, provider: provider, upstream: try UpstreamURL(parsing: upstream),
+            credentials: credentials.mapValues(SecretReference.literal), defaults: .init(projectId: projectId),
+            timeout: timeout, options: options, file: "(test)")
+    }
+}
+
+/// Starts the emulators and a gateway on an ephemeral port, runs `body`, then stops both.
+func withGateway<T: Sendable>(
+    credentials: EmulatorCredentials = .demo,
+    routes makeRoutes: (RunningEmulators) throws -> [RouteConfiguration] = { try GatewayHarness.standardRoutes($0) },
+    environment: [String: String] = [:],
+    clientKeys: ClientKeys = .none,
+    transport override: TransportOverride? = nil,
+    _ body: (GatewayHarness) async throws -> T
+) async throws -> T {
+    try await withProviderEmulators(credentials: credentials) { emulators in
+        let logs = LogCapture()
+        let logger = logs.logger()
+        let client = HTTPClientTransport.makeClient(logger: logger)
+        let transport = override?.make(client) ?? HTTPClientTransport(client: client)
+        let table = RouteTable.resolve(try makeRoutes(emulators), environment: environment, transport: transport)
+        let (ports, portSink) = AsyncStream.makeStream(of: Int.self)
+        let app = SpliceGateway.buildApplication(
+            host: "127.0.0.1", port: 0, routes: table, transport: transport, clientKeys: clientKeys, logger: logger
+        ) { port in portSink.yield(port) }
+        let result: Result<T, any Error> = await withTaskGroup(of: Void.self) { group in
+            group.addTask { try? await app.run() }
+            defer { group.cancelAll() }
+            var iterator = ports.makeAsyncIterator()
+            guard let port = await iterator.next() else { return .failure(HarnessError.gatewayDidNotStart) }
+            let harness = GatewayHarness(emulators: emulators, baseURL: "http://127.0.0.1:\(port)", logs: logs)
+            do {
+                return .success(try await body(harness))
+            } catch {
+                return .failure(error)
+            }
+        }
+        try await client.shutdown()
+        return try result.get()
+    }
+}
+
+/// Replaces the gateway's upstream transport (a plain struct, so that trailing closures bind to `body`).
+struct TransportOverride: Sendable {
+    let make: @Sendable (HTTPClient) -> any UpstreamTransport
+}
+
+enum HarnessError: Error {
+    case gatewayDidNotStart
+}
