@@ -32,9 +32,10 @@ struct DemoCommand: AsyncParsableCommand {
             try await withProviderEmulators(logger: emulatorLogger) { emulators in
                 try await SpliceGateway.serve(
                     configuration: server, routeConfigurations: DemoRoutes.make(emulators),
-                    clientKeys: .none, environment: [:], logger: logger
+                    clientKeys: .none, environment: [:], warnAboutLiteralSecrets: false, logger: logger
                 ) { port in
-                    print(DemoRoutes.banner(host: host, port: port))
+                    // Written unbuffered: standard output may be a pipe or a file, and the examples must show now.
+                    FileHandle.standardOutput.write(Data((DemoRoutes.banner(host: host, port: port) + "\n").utf8))
                 }
             }
         } catch let error as ListenError {
@@ -64,6 +65,15 @@ enum DemoRoutes {
             try route(
                 .gjirafaVP, ["apiKey": credentials.gjirafaAPIKey, "scheme": credentials.gjirafaScheme],
                 defaults: .init(projectId: "p1234567")),
+            try route(
+                .huaweiMetaStudio, ["accessKey": credentials.huaweiAccessKey, "secretKey": credentials.huaweiSecretKey],
+                defaults: .init(projectId: "6a6a1f8354f64dd9b9a614def7b59d83")),
+            try route(
+                .tenovos,
+                [
+                    "apiKey": credentials.tenovosAPIKey, "username": credentials.tenovosUsername,
+                    "password": credentials.tenovosPassword,
+                ]),
         ]
     }
 
@@ -80,6 +90,14 @@ enum DemoRoutes {
         (
             "GjirafaTech VP (projectId comes from the route's defaults)",
             #"{"route":"gjirafa-vp","uploadId":"rk-5f1c2a","parts":[{"partNumber":1,"etag":"e1"},{"partNumber":2,"etag":"e2"}]}"#
+        ),
+        (
+            "Huawei MetaStudio (AK/SK-signed; projectId from the route's defaults; cancel and fail work too)",
+            #"{"route":"huawei-metastudio","fileId":"24bad716-87b1-45e5-8912-6102f7693265","options":{"autoMetaAnalysis":true}}"#
+        ),
+        (
+            "Tenovos (Splice logs in once and shares the session; action cancel works too)",
+            #"{"route":"tenovos","fileId":"3f9e2c1a-77d0-4c55-9e1b-0c2d4b6a8e10","uploadId":"2~a8Yf3kQ","fileName":"trailer.mov","fileSize":314572800,"parts":[{"partNumber":1,"etag":"\"5d41402abc4b2a76b9719d911017c592\""},{"partNumber":2,"etag":"\"7d793037a0760186574b0282f2f435e7\""}]}"#
         ),
     ]
 

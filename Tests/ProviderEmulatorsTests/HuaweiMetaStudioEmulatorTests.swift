@@ -153,7 +153,10 @@ struct HuaweiMetaStudioEmulatorTests {
 
     @Test(
         "bad bodies are 400 MSS.00000003",
-        arguments: [#"{"state":"created"}"#, #"{}"#, #"{"state":"CREATED","auto_meta_analysis":"yes"}"#, #"{"state":1}"#, #"{"status":"CREATED"}"#, "x"]
+        arguments: [
+            #"{"state":"created"}"#, #"{}"#, #"{"state":"CREATED","auto_meta_analysis":"yes"}"#, #"{"state":1}"#,
+            #"{"status":"CREATED"}"#, "x",
+        ]
     )
     func badBody(body: String) async throws {
         try await withProviderEmulators { emulators in

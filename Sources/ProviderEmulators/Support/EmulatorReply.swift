@@ -25,8 +25,8 @@ enum EmulatorReply {
             fields[.contentType] = contentType
         }
         for (name, value) in headers {
-            if let fieldName = HTTPField.Name(name) {
-                fields.append(HTTPField(name: fieldName, value: value))
+            if let fieldName = HTTPFields.Element.Name(name) {
+                fields.append(HTTPFields.Element(name: fieldName, value: value))
             }
         }
         return Response(

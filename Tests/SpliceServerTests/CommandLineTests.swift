@@ -1,0 +1,157 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOHTTP1
+import SpliceCore
+import Testing
+
+/// The `splice` executable as a user runs it: exit codes, `check` output, the demo's printed examples.
+@Suite(.serialized) struct CommandLineTests {
+    static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
+
+    /// The `splice` binary that `swift build` put next to the test bundle.
+    static func binary() throws -> URL {
+        let beside = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        let candidates = [
+            beside.appendingPathComponent("splice"), beside.deletingLastPathComponent().appendingPathComponent("splice"),
+            packageRoot.appendingPathComponent(".build/debug/splice"),
+        ]
+        return try #require(candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) }, "build splice first")
+    }
+
+    struct Run {
+        var status: Int32
+        var output: String
+    }
+
+    /// Runs `splice` to completion with a clean environment (plus `environment`).
+    static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> Run {
+        let process = Process()
+        process.executableURL = try binary()
+        process.arguments = arguments
+        process.environment = ["PATH": "/usr/bin:/bin"].merging(environment) { $1 }
+        process.currentDirectoryURL = packageRoot
+        let output = FileManager.default.temporaryDirectory.appendingPathComponent("splice-cli-\(UUID().uuidString).log")
+        _ = FileManager.default.createFile(atPath: output.path, contents: nil)
+        defer { try? FileManager.default.removeItem(at: output) }
+        let handle = try FileHandle(forWritingTo: output)
+        process.standardOutput = handle
+        process.standardError = handle
+        try process.run()
+        process.waitUntilExit()
+        try handle.close()
+        return Run(status: process.terminationStatus, output: (try? String(contentsOf: output, encoding: .utf8)) ?? "")
+    }
+
+    @Test func checkListsTheShippedRoutesWithWhyNotReady() throws {
+        let run = try Self.run(["check", "--routes", "routes"])
+        #expect(run.status == 0, "\(run.output)")
+        let lines = run.output.split(separator: "\n")
+        for name in ["autorender", "gjirafa-vp", "huawei-metastudio", "spatialgen", "tenovos"] {
+            let line = try #require(lines.first { $0.hasPrefix(name + " ") }, "\(run.output)")
+            #expect(line.contains("not ready: environment variable"), "\(line)")
+            #expect(line.contains("https://"), "\(line)")
+        }
+    }
+
+    @Test func checkNeverPrintsASecret() throws {
+        let run = try Self.run(
+            ["check", "--routes", "routes"],
+            environment: ["SPATIALGEN_APPKEY": "sg-secret-value-0001", "AUTORENDER_API_KEY": "ar-secret-value-0002"])
+        #expect(run.status == 0)
+        #expect(run.output.contains("ready"))
+        #expect(!run.output.contains("sg-secret-value-0001"))
+        #expect(!run.output.contains("ar-secret-value-0002"))
+        let spatialgen = run.output.split(separator: "\n").first { $0.hasPrefix("spatialgen ") }
+        #expect(spatialgen?.hasSuffix("ready") == true && spatialgen?.contains("not ready") == false)
+    }
+
+    @Test func checkPrintsEveryProblemAsFileLineMessage() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("splice-routes-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try "provider: spatialgen\nupstream: http://spatialgen.com\ncredentials:\n  appKey: ${K}\n"
+            .write(to: directory.appendingPathComponent("a.yaml"), atomically: true, encoding: .utf8)
+        try "provider: dropbox\nupstream: https://x.com\ncredentials: {}\n"
+            .write(to: directory.appendingPathComponent("b.yml"), atomically: true, encoding: .utf8)
+        let run = try Self.run(["check", "--routes", directory.path])
+        #expect(run.status == 1)
+        #expect(run.output.contains("\(directory.path)/a.yaml:2: 'upstream' must use https://"), "\(run.output)")
+        #expect(run.output.contains("\(directory.path)/b.yml:1: unknown provider 'dropbox'"), "\(run.output)")
+    }
+
+    @Test func usageErrorsExitOne() throws {
+        #expect(try Self.run(["serve", "--port", "eighty"]).status == 1)
+        #expect(try Self.run(["frobnicate"]).status == 1)
+        #expect(try Self.run(["--help"]).status == 0)
+    }
+
+    @Test func serveExitsTwoWhenThePortIsTaken() throws {
+        // The port of a listening socket we hold.
+        let holder = Foundation.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(holder) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let listening = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(holder, $0, length) == 0 && listen(holder, 1) == 0 && getsockname(holder, $0, &length) == 0
+            }
+        }
+        try #require(listening)
+        let port = Int(UInt16(bigEndian: address.sin_port))
+        let run = try Self.run(["serve", "--routes", "routes", "--port", "\(port)"])
+        #expect(run.status == 2, "\(run.output)")
+        #expect(run.output.contains("could not listen"))
+    }
+
+    /// `splice demo` serves all five providers; every curl example it prints completes; SIGTERM exits 0.
+    @Test func demoExamplesComplete() async throws {
+        let process = Process()
+        process.executableURL = try Self.binary()
+        process.arguments = ["demo", "--port", "0"]
+        process.environment = ["PATH": "/usr/bin:/bin"]
+        process.currentDirectoryURL = FileManager.default.temporaryDirectory  // works from any directory
+        let output = FileManager.default.temporaryDirectory.appendingPathComponent("splice-demo-\(UUID().uuidString).log")
+        _ = FileManager.default.createFile(atPath: output.path, contents: nil)
+        defer { try? FileManager.default.removeItem(at: output) }
+        let handle = try FileHandle(forWritingTo: output)
+        process.standardOutput = handle
+        process.standardError = handle
+        try process.run()
+        defer { if process.isRunning { process.terminate() } }
+
+        var text = ""
+        for _ in 0..<100 where !text.contains("Ctrl-C") {
+            try await Task.sleep(for: .milliseconds(100))
+            text = (try? String(contentsOf: output, encoding: .utf8)) ?? ""
+        }
+        let base = try #require(
+            text.split(separator: "\n").first { $0.contains("the gateway listens on") }
+                .flatMap { $0.components(separatedBy: "listens on ").last?.components(separatedBy: ",").first },
+            "\(text)")
+        let bodies = text.components(separatedBy: "-d '").dropFirst().compactMap { $0.components(separatedBy: "'\n").first }
+        #expect(bodies.count == 5, "\(text)")
+        var providers: Set<String> = []
+        for body in bodies {
+            var request = HTTPClientRequest(url: base + "/complete")
+            request.method = .POST
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.body = .bytes(ByteBuffer(string: body))
+            let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
+            let answer = try JSONValue.parse(Array(String(buffer: try await response.body.collect(upTo: 1 << 20)).utf8))
+            #expect(response.status.code == 200, "\(answer.jsonString)")
+            #expect(answer["status"] == "completed")
+            if let provider = answer["provider"]?.stringValue { providers.insert(provider) }
+        }
+        #expect(providers == ["spatialgen", "autorender", "gjirafa-vp", "huawei-metastudio", "tenovos"])
+
+        process.terminate()  // SIGTERM
+        for _ in 0..<100 where process.isRunning { try await Task.sleep(for: .milliseconds(50)) }
+        #expect(!process.isRunning)
+        #expect(process.terminationStatus == 0)
+        try handle.close()
+    }
+}
