@@ -93,7 +93,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SpliceCoreTests",
-            dependencies: ["SpliceCore"],
+            dependencies: ["SpliceCore", .product(name: "JWTKit", package: "jwt-kit"), .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -204,8 +204,10 @@ import Testing
     }
 
     @Test func upstreamUnreachable() async throws {
-        // A port that was just free: nothing listens there.
-        let port = try freePort()
+        // A port bound but not listening, held for the whole test: connecting is refused, and no other
+        // test's server can take the port meanwhile.
+        let (socket, port) = try boundPort()
+        defer { close(socket) }
         try await withGateway(routes: { _ in
             [try GatewayHarness.route("autorender", "http://127.0.0.1:\(port)", ["apiKey": "k-123456"])]
         }) { gateway in
@@ -232,10 +234,9 @@ import Testing
     }
 }
 
-/// Binds an ephemeral port, closes it, and returns its number.
-func freePort() throws -> Int {
+/// Binds an ephemeral port without listening; returns the socket (close it when done) and the port.
+func boundPort() throws -> (socket: Int32, port: Int) {
     let socket = Foundation.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    defer { close(socket) }
     var address = sockaddr_in()
     address.sin_family = sa_family_t(AF_INET)
     address.sin_addr.s_addr = inet_addr("127.0.0.1")
@@ -244,6 +245,9 @@ func freePort() throws -> Int {
     let bound = withUnsafeMutablePointer(to: &address) {
         $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(socket, $0, length) == 0 && getsockname(socket, $0, &length) == 0 }
     }
-    guard bound else { throw HarnessError.gatewayDidNotStart }
-    return Int(UInt16(bigEndian: address.sin_port))
+    guard bound else {
+        close(socket)
+        throw HarnessError.gatewayDidNotStart
+    }
+    return (socket, Int(UInt16(bigEndian: address.sin_port)))
 }

@@ -63,10 +63,11 @@ import Testing
 
     @Test func aRefusedRefreshFallsBackToLogin() async throws {
         try await withGateway { gateway in
-            gateway.emulators.tenovos.setTokenLifetime(1)
+            // Token times are whole seconds: a 2 s lifetime leaves at least 1 s of validity.
+            gateway.emulators.tenovos.setTokenLifetime(2)
             #expect(try await gateway.post(Self.complete).status == 200)
             gateway.emulators.tenovos.revokeSessions()  // the refresh token no longer works either
-            try await Task.sleep(for: .milliseconds(1300))
+            try await Task.sleep(for: .milliseconds(2300))
             let answer = try await gateway.post(Self.complete)
             #expect(answer.status == 200, "\(answer.bodyText)")
             #expect(gateway.emulators.tenovos.refreshCount == 0)

@@ -218,7 +218,7 @@ extension CompleteRequest {
     }
 
     /// A client-supplied name shortened and stripped of control characters, safe to echo in a message.
-    static func printable(_ text: String) -> String {
+    package static func printable(_ text: String) -> String {
         let cleaned = String(text.unicodeScalars.filter { $0.properties.generalCategory != .control }.map(Character.init))
         return cleaned.count > 64 ? String(cleaned.prefix(64)) + "…" : cleaned
     }

@@ -16,6 +16,7 @@ package struct ErrorEnvelopeMiddleware: RouterMiddleware {
         do {
             return try await next(request, context)
         } catch let error as GatewayError {
+            Self.log(error, request: request, context: context)
             return Response.envelope(for: error, requestId: context.requestId)
         } catch let error as any HTTPResponseError {
             let mapped: GatewayError =
@@ -27,11 +28,24 @@ package struct ErrorEnvelopeMiddleware: RouterMiddleware {
                 default:
                     GatewayError(.internalError, status: Int(error.status.code), message: error.status.reasonPhrase)
                 }
+            Self.log(mapped, request: request, context: context)
             return Response.envelope(for: mapped, requestId: context.requestId)
         } catch {
             context.logger.error("unexpected error", metadata: ["error": "\(type(of: error))"])
             return Response.envelope(for: .internalError, requestId: context.requestId)
         }
+    }
+}
+
+extension ErrorEnvelopeMiddleware {
+    /// One line per refused request (the `/complete` handler logs its own outcomes).
+    static func log(_ error: GatewayError, request: Request, context: Context) {
+        context.logger.info(
+            "refused",
+            metadata: [
+                "method": "\(request.method.rawValue)", "path": "\(CompleteRequest.printable(request.uri.path))",
+                "status": "\(error.status)", "code": "\(error.code)",
+            ])
     }
 }
 
