@@ -20,6 +20,12 @@ struct DemoCommand: AsyncParsableCommand {
 
     @OptionGroup var logging: LoggingOptions
 
+    func validate() throws {
+        if !(0...65535).contains(port) {
+            throw ValidationError("--port must be between 0 and 65535")
+        }
+    }
+
     func run() async throws {
         let logger = logging.bootstrap()
         var emulatorLogger = logger

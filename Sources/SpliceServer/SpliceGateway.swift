@@ -61,6 +61,9 @@ package enum SpliceGateway {
                 logger.info("route ready", metadata: ["route": "\(route.name)", "provider": "\(route.provider.name)"])
             }
         }
+        for client in clientKeys.unresolved {
+            logger.warning("client key unresolved: that client cannot authenticate", metadata: ["client": "\(client.name)", "reason": "\(client.reason)"])
+        }
         let listening = ListeningFlag()
         let app = buildApplication(
             host: configuration.host, port: configuration.port, routes: routes, transport: transport,

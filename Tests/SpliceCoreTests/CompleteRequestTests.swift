@@ -50,6 +50,7 @@ import Testing
         (#"{"route":"r","fileSize":1.5}"#, "'fileSize' must be an integer ≥ 0"),
         (#"{"route":"r","fileSize":"12"}"#, "'fileSize' must be an integer ≥ 0"),
         (#"{"route":"r","parts":{}}"#, "'parts' must be an array"),
+        (#"{"route":"r","parts":[]}"#, "'parts' must list at least one part"),
         (#"{"route":"r","parts":[1]}"#, "parts[0] must be an object"),
         (#"{"route":"r","parts":[{"partNumber":0,"etag":"a"}]}"#, "parts[0].partNumber must be an integer from 1 to 10000"),
         (#"{"route":"r","parts":[{"partNumber":10001,"etag":"a"}]}"#, "parts[0].partNumber"),

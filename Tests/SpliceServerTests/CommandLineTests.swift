@@ -25,23 +25,44 @@ import Testing
         var output: String
     }
 
-    /// Runs `splice` to completion with a clean environment (plus `environment`).
-    static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> Run {
+    /// A started `splice` whose standard output and error go to a temporary file.
+    struct Launched {
+        let process: Process
+        let output: URL
+        let handle: FileHandle
+
+        var text: String { (try? String(contentsOf: output, encoding: .utf8)) ?? "" }
+
+        func finish() {
+            try? handle.close()
+            try? FileManager.default.removeItem(at: output)
+        }
+    }
+
+    /// Starts `splice` with a clean environment (plus `environment`).
+    static func launch(_ arguments: [String], environment: [String: String] = [:], directory: URL = packageRoot) throws
+        -> Launched
+    {
         let process = Process()
         process.executableURL = try binary()
         process.arguments = arguments
         process.environment = ["PATH": "/usr/bin:/bin"].merging(environment) { $1 }
-        process.currentDirectoryURL = packageRoot
+        process.currentDirectoryURL = directory
         let output = FileManager.default.temporaryDirectory.appendingPathComponent("splice-cli-\(UUID().uuidString).log")
         _ = FileManager.default.createFile(atPath: output.path, contents: nil)
-        defer { try? FileManager.default.removeItem(at: output) }
         let handle = try FileHandle(forWritingTo: output)
         process.standardOutput = handle
         process.standardError = handle
         try process.run()
-        process.waitUntilExit()
-        try handle.close()
-        return Run(status: process.terminationStatus, output: (try? String(contentsOf: output, encoding: .utf8)) ?? "")
+        return Launched(process: process, output: output, handle: handle)
+    }
+
+    /// Runs `splice` to completion.
+    static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> Run {
+        let launched = try launch(arguments, environment: environment)
+        defer { launched.finish() }
+        launched.process.waitUntilExit()
+        return Run(status: launched.process.terminationStatus, output: launched.text)
     }
 
     @Test func checkListsTheShippedRoutesWithWhyNotReady() throws {
@@ -109,24 +130,17 @@ import Testing
 
     /// `splice demo` serves all five providers; every curl example it prints completes; SIGTERM exits 0.
     @Test func demoExamplesComplete() async throws {
-        let process = Process()
-        process.executableURL = try Self.binary()
-        process.arguments = ["demo", "--port", "0"]
-        process.environment = ["PATH": "/usr/bin:/bin"]
-        process.currentDirectoryURL = FileManager.default.temporaryDirectory  // works from any directory
-        let output = FileManager.default.temporaryDirectory.appendingPathComponent("splice-demo-\(UUID().uuidString).log")
-        _ = FileManager.default.createFile(atPath: output.path, contents: nil)
-        defer { try? FileManager.default.removeItem(at: output) }
-        let handle = try FileHandle(forWritingTo: output)
-        process.standardOutput = handle
-        process.standardError = handle
-        try process.run()
-        defer { if process.isRunning { process.terminate() } }
-
+        // Works from any directory.
+        let demo = try Self.launch(["demo", "--port", "0"], directory: FileManager.default.temporaryDirectory)
+        let process = demo.process
+        defer {
+            if process.isRunning { process.terminate() }
+            demo.finish()
+        }
         var text = ""
         for _ in 0..<100 where !text.contains("Ctrl-C") {
             try await Task.sleep(for: .milliseconds(100))
-            text = (try? String(contentsOf: output, encoding: .utf8)) ?? ""
+            text = demo.text
         }
         let base = try #require(
             text.split(separator: "\n").first { $0.contains("the gateway listens on") }
@@ -152,6 +166,5 @@ import Testing
         for _ in 0..<100 where process.isRunning { try await Task.sleep(for: .milliseconds(50)) }
         #expect(!process.isRunning)
         #expect(process.terminationStatus == 0)
-        try handle.close()
     }
 }

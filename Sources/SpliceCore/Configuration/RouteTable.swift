@@ -119,7 +119,12 @@ package struct RouteTable: Sendable {
                     allowEmpty: !secretKeys.contains(key))
                 {
                 case .success(let value): values[key] = value
-                case .failure(let unresolved): missing.append(unresolved.reason)
+                case .failure(let unresolved):
+                    if case .literal = reference {
+                        missing.append("credentials.\(key): \(unresolved.reason)")
+                    } else {
+                        missing.append(unresolved.reason)
+                    }
                 }
             }
             let state: Route.State

@@ -51,6 +51,7 @@ package enum SecretReference: Sendable, Equatable, CustomStringConvertible {
     ) -> Result<String, Unresolved> {
         switch self {
         case .literal(let value):
+            guard allowEmpty || !value.isEmpty else { return .failure(Unresolved(reason: "the value is empty")) }
             return .success(value)
         case .environment(let name):
             guard let value = environment[name] else {

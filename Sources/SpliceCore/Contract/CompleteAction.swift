@@ -1,5 +1,5 @@
 /// What a `/complete` request asks the provider to do with an upload.
-package enum CompleteAction: String, Sendable, CaseIterable, Comparable {
+package enum CompleteAction: String, Sendable, CaseIterable {
     case complete
     case cancel
     case fail
@@ -11,17 +11,5 @@ package enum CompleteAction: String, Sendable, CaseIterable, Comparable {
         case .cancel: "cancelled"
         case .fail: "failed"
         }
-    }
-
-    private var order: Int {
-        switch self {
-        case .complete: 0
-        case .cancel: 1
-        case .fail: 2
-        }
-    }
-
-    package static func < (lhs: CompleteAction, rhs: CompleteAction) -> Bool {
-        lhs.order < rhs.order
     }
 }

@@ -151,6 +151,9 @@ extension CompleteRequest {
         guard let array = value.arrayValue else {
             throw .invalidRequest("field 'parts' must be an array, not \(value.typeName)")
         }
+        guard !array.isEmpty else {
+            throw .invalidRequest("field 'parts' must list at least one part (omit it when there are none)")
+        }
         guard array.count <= maximumParts else {
             throw .invalidRequest("field 'parts' has \(array.count) parts; at most \(maximumParts) are allowed")
         }

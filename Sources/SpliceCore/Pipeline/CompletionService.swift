@@ -140,8 +140,8 @@ extension UpstreamTransportError {
             GatewayError(
                 .upstreamError, status: 502, message: "\(provider) closed the connection without answering",
                 retryable: true, provider: provider)
-        case .responseTooLarge(let limit):
-            GatewayError.badResponse(status: 200, provider: provider, reason: "a body larger than \(limit) bytes")
+        case .responseTooLarge(let status, let limit):
+            GatewayError.badResponse(status: status, provider: provider, reason: "a body larger than \(limit) bytes")
         }
     }
 

@@ -87,9 +87,12 @@ package protocol UpstreamAuthenticator: Sendable {
 /// Credentials that are a fixed set of headers (an API key).
 package struct StaticHeaderAuthenticator: UpstreamAuthenticator {
     let headers: [(name: String, value: String)]
+    /// The bare secrets inside the header values (a key without its `Bearer `), for redaction.
+    let secrets: [String]
 
-    package init(headers: [(name: String, value: String)]) {
+    package init(headers: [(name: String, value: String)], secrets: [String]) {
         self.headers = headers
+        self.secrets = secrets
     }
 
     package func authorize(_ request: inout UpstreamRequest) async throws(GatewayError) {
@@ -98,5 +101,5 @@ package struct StaticHeaderAuthenticator: UpstreamAuthenticator {
 
     package func renewAfterRejection(of request: UpstreamRequest) async -> Bool { false }
 
-    package func sensitiveValues() async -> [String] { headers.map(\.value) }
+    package func sensitiveValues() async -> [String] { secrets + headers.map(\.value) }
 }

@@ -26,6 +26,14 @@ package enum ProviderResponse {
         }
     }
 
+    /// Reads a 2xx body that must be a JSON object (every provider but MetaStudio answers with one).
+    package static func successObject(_ response: UpstreamResponse, provider: String) throws(GatewayError) -> JSONValue {
+        guard let body = try successBody(response, provider: provider, allowEmpty: false), body.objectValue != nil else {
+            throw .badResponse(status: response.status, provider: provider, reason: "a JSON body that is not an object")
+        }
+        return body
+    }
+
     /// The contract's error for a non-2xx answer. `fields` reads the provider's own code and message
     /// from a JSON body; other bodies (an HTML error page) give only a short plain-text excerpt.
     package static func error(

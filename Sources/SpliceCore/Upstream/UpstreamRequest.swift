@@ -61,8 +61,8 @@ package enum UpstreamTransportError: Error, Sendable, Equatable {
     case unreachable(reason: String)
     /// The provider closed the connection without a complete answer.
     case connectionClosed
-    /// The answer's body was larger than Splice reads.
-    case responseTooLarge(limit: Int)
+    /// The answer (with this HTTP status) had a body larger than Splice reads.
+    case responseTooLarge(status: Int, limit: Int)
 }
 
 /// Sends requests to providers. The server uses AsyncHTTPClient; tests may substitute their own.

@@ -12,7 +12,7 @@ package struct StatusController: Sendable {
 
     /// `/routes` may need a client key; the probes never do.
     package func addRoutes(publicGroup: RouterGroup<SpliceRequestContext>, protectedGroup: RouterGroup<SpliceRequestContext>) {
-        protectedGroup.get("routes") { _, _ in Response.json(self.listing) }
+        protectedGroup.get("routes") { _, context in Response.json(self.listing(for: context.access)) }
         publicGroup.get("livez") { _, _ in Response.json(.object(["status": "ok"])) }
         publicGroup.get("readyz") { _, _ -> Response in
             let ready = self.routes.routes.filter(\.isReady).count
@@ -23,11 +23,12 @@ package struct StatusController: Sendable {
         }
     }
 
-    /// Never a secret: names, providers, upstream URLs, actions and why a route is not ready.
-    var listing: JSONValue {
+    /// Never a secret: names, providers, upstream URLs, actions and why a route is not ready —
+    /// of the routes the client may use.
+    func listing(for access: ClientAccess) -> JSONValue {
         .object([
             "routes": .array(
-                routes.routes.map { route in
+                routes.routes.filter { access.allows(route: $0.name) }.map { route in
                     .object([
                         "name": JSONValue(route.name),
                         "provider": JSONValue(route.provider.name),

@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import Foundation
 import Logging
 import NIOCore
 import NIOHTTP1
@@ -42,16 +43,20 @@ package struct HTTPClientTransport: UpstreamTransport {
         let deadline = NIODeadline.now() + TimeAmount.nanoseconds(Int64(timeout.milliseconds * 1_000_000))
         do {
             let response = try await client.execute(clientRequest, deadline: deadline)
-            let body = try await response.body.collect(upTo: maximumResponseBytes)
+            let body: ByteBuffer
+            do {
+                body = try await response.body.collect(upTo: maximumResponseBytes)
+            } catch is NIOTooManyBytesError {
+                throw UpstreamTransportError.responseTooLarge(status: Int(response.status.code), limit: maximumResponseBytes)
+            }
             return UpstreamResponse(
                 status: Int(response.status.code),
                 headers: response.headers.map { (name: $0.name, value: $0.value) },
                 body: Array(body.readableBytesView))
         } catch let error as HTTPClientError {
             throw Self.map(error)
-        } catch let error as NIOTooManyBytesError {
-            _ = error
-            throw UpstreamTransportError.responseTooLarge(limit: maximumResponseBytes)
+        } catch let error as UpstreamTransportError {
+            throw error
         } catch is CancellationError {
             throw CancellationError()
         } catch {
@@ -72,23 +77,21 @@ package struct HTTPClientTransport: UpstreamTransport {
         }
     }
 
-    /// Connect, DNS and TLS failures surface as NIO and NIOSSL errors; a connection reset as an I/O error.
+    /// Errors from NIO itself: a connection that broke after it was made is "closed without answering";
+    /// anything else (refused, DNS, TLS — NIOPosix and NIOSSL errors) means the provider was not reached.
     static func map(other error: any Error) -> UpstreamTransportError {
-        let description = String(describing: error)
-        let typeName = String(describing: type(of: error))
-        if typeName.contains("HTTPParserError") || description.contains("Connection reset") || typeName == "ChannelError" {
+        if error is ChannelError || error is HTTPParserError {
             return .connectionClosed
         }
+        if let ioError = error as? IOError, [ECONNRESET, EPIPE].contains(ioError.errnoCode) {
+            return .connectionClosed
+        }
+        let description = String(describing: error)
         if description.contains("Connection refused") {
             return .unreachable(reason: "connection refused")
         }
-        if typeName.contains("SSL") || typeName.contains("TLS") {
-            return .unreachable(reason: "TLS handshake failed")
-        }
-        if typeName.contains("Resolution") || description.contains("resolve") || typeName.contains("DNS") {
-            return .unreachable(reason: "the host name does not resolve")
-        }
-        return .unreachable(reason: typeName)
+        // The type's name, never the description: descriptions can carry URLs and headers.
+        return .unreachable(reason: String(describing: type(of: error)))
     }
 }
 

@@ -11,7 +11,8 @@ package struct AutoRenderProvider: Provider {
     package func makeAuthenticator(
         route: RouteConfiguration, credentials: ResolvedCredentials, transport: any UpstreamTransport
     ) -> any UpstreamAuthenticator {
-        StaticHeaderAuthenticator(headers: [(name: "Authorization", value: "Bearer \(credentials["apiKey"] ?? "")")])
+        let key = credentials["apiKey"] ?? ""
+        return StaticHeaderAuthenticator(headers: [(name: "Authorization", value: "Bearer \(key)")], secrets: [key])
     }
 
     package func makeRequest(_ request: CompleteRequest, route: RouteConfiguration) throws(GatewayError) -> UpstreamRequest {
@@ -33,10 +34,7 @@ package struct AutoRenderProvider: Provider {
         guard response.isSuccess else {
             throw ProviderResponse.error(from: response, provider: name, fields: errorFields)
         }
-        let body = try ProviderResponse.successBody(response, provider: name, allowEmpty: false)
-        guard let body, body.objectValue != nil else {
-            throw .badResponse(status: response.status, provider: name, reason: "a JSON body that is not an object")
-        }
+        let body = try ProviderResponse.successObject(response, provider: name)
         if body["success"] == .bool(false) {
             let (code, message) = errorFields(body)
             throw .reportedFailure(status: response.status, provider: name, code: code, message: message)

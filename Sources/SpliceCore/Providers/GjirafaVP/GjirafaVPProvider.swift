@@ -14,7 +14,8 @@ package struct GjirafaVPProvider: Provider {
     ) -> any UpstreamAuthenticator {
         let scheme = credentials["scheme"] ?? "Bearer"
         let key = credentials["apiKey"] ?? ""
-        return StaticHeaderAuthenticator(headers: [(name: "Authorization", value: scheme.isEmpty ? key : "\(scheme) \(key)")])
+        return StaticHeaderAuthenticator(
+            headers: [(name: "Authorization", value: scheme.isEmpty ? key : "\(scheme) \(key)")], secrets: [key])
     }
 
     package func makeRequest(_ request: CompleteRequest, route: RouteConfiguration) throws(GatewayError) -> UpstreamRequest {
@@ -48,10 +49,7 @@ package struct GjirafaVPProvider: Provider {
         guard response.isSuccess else {
             throw ProviderResponse.error(from: response, provider: name, fields: errorFields)
         }
-        let body = try ProviderResponse.successBody(response, provider: name, allowEmpty: false)
-        guard let body, body.objectValue != nil else {
-            throw .badResponse(status: response.status, provider: name, reason: "a JSON body that is not an object")
-        }
+        let body = try ProviderResponse.successObject(response, provider: name)
         if body["success"] == .bool(false) || body["result"] == .bool(false) {
             throw .reportedFailure(status: response.status, provider: name, message: errorFields(body).message)
         }

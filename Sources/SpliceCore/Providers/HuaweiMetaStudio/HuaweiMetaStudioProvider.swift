@@ -45,7 +45,7 @@ package struct HuaweiMetaStudioProvider: Provider {
         route: RouteConfiguration, credentials: ResolvedCredentials, transport: any UpstreamTransport
     ) -> any UpstreamAuthenticator {
         if let token = credentials["token"] {
-            return StaticHeaderAuthenticator(headers: [(name: "X-Auth-Token", value: token)])
+            return StaticHeaderAuthenticator(headers: [(name: "X-Auth-Token", value: token)], secrets: [token])
         }
         let algorithm: HuaweiSigningAlgorithm =
             route.options["signingAlgorithm"] == Self.derivedAlgorithm
@@ -92,10 +92,11 @@ package struct HuaweiMetaStudioProvider: Provider {
         "APIGW.0301": 401,  // incorrect IAM authentication information: bad signature, clock skew, bad token
         "APIGW.0308": 429,  // throttled
         "MSS.10001004": 404,  // the file not found (often sent with HTTP 400)
+        "MSS.00010008": 401,  // invalid token in the header (sent with HTTP 400)
     ]
 
     /// The official SDK's order: `error_code`/`error_msg`, `errorCode`/`errorMsg`, `code`/`message`,
-    /// then one level of nesting.
+    /// then nested objects.
     static func errorFields(_ json: JSONValue) -> (code: String?, message: String?) {
         for (codeKey, messageKey) in [("error_code", "error_msg"), ("errorCode", "errorMsg"), ("code", "message")] {
             let code = ProviderResponse.firstString(json, [codeKey])

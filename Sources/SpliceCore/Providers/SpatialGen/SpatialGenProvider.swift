@@ -10,7 +10,8 @@ package struct SpatialGenProvider: Provider {
     package func makeAuthenticator(
         route: RouteConfiguration, credentials: ResolvedCredentials, transport: any UpstreamTransport
     ) -> any UpstreamAuthenticator {
-        StaticHeaderAuthenticator(headers: [(name: "X-SPATIALGEN-APPKEY", value: credentials["appKey"] ?? "")])
+        let key = credentials["appKey"] ?? ""
+        return StaticHeaderAuthenticator(headers: [(name: "X-SPATIALGEN-APPKEY", value: key)], secrets: [key])
     }
 
     package func makeRequest(_ request: CompleteRequest, route: RouteConfiguration) throws(GatewayError) -> UpstreamRequest {
@@ -40,16 +41,15 @@ package struct SpatialGenProvider: Provider {
                 (nil, ProviderResponse.firstString(json, ["error", "message"]))
             }
         }
-        let body = try ProviderResponse.successBody(response, provider: name, allowEmpty: false)
-        if body?["success"] == .bool(false) || body?["status"] == .string("error") {
+        let body = try ProviderResponse.successObject(response, provider: name)
+        if body["success"] == .bool(false) || body["status"] == .string("error") {
             throw .reportedFailure(
-                status: response.status, provider: name,
-                message: body.flatMap { ProviderResponse.firstString($0, ["error", "message"]) })
+                status: response.status, provider: name, message: ProviderResponse.firstString(body, ["error", "message"]))
         }
         let file = FileInfo(
-            id: body?["uploadId"]?.stringValue,
-            name: body?["fileName"]?.stringValue,
-            size: body?["totalBytes"]?.integralValue)
+            id: body["uploadId"]?.stringValue,
+            name: body["fileName"]?.stringValue,
+            size: body["totalBytes"]?.integralValue)
         return CompleteSuccess(
             action: request.action, route: route.name, provider: name, uploadId: request.uploadId, file: file,
             upstreamStatus: response.status, upstreamRequestId: nil, upstreamBody: body)

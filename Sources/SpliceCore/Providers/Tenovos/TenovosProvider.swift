@@ -53,12 +53,10 @@ package struct TenovosProvider: Provider {
         _ response: UpstreamResponse, to request: CompleteRequest, route: RouteConfiguration
     ) throws(GatewayError) -> CompleteSuccess {
         guard response.isSuccess else {
-            throw ProviderResponse.error(from: response, provider: name, fields: Self.errorFields)
+            throw ProviderResponse.error(
+                from: response, provider: name, requestId: response.header("x-amzn-RequestId"), fields: Self.errorFields)
         }
-        let body = try ProviderResponse.successBody(response, provider: name, allowEmpty: false)
-        guard let body, body.objectValue != nil else {
-            throw .badResponse(status: response.status, provider: name, reason: "a JSON body that is not an object")
-        }
+        let body = try ProviderResponse.successObject(response, provider: name)
         if body["status"] == .string("error") || body["success"] == .bool(false) {
             throw .reportedFailure(status: response.status, provider: name, message: Self.errorFields(body).message)
         }

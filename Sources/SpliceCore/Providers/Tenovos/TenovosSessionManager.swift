@@ -101,7 +101,8 @@ actor TenovosSessionManager {
         guard response.isSuccess else {
             var error = ProviderResponse.error(
                 from: response, provider: TenovosProvider.providerName, fields: TenovosProvider.errorFields)
-            if [400, 401, 403].contains(response.status) {
+            // 404: no login endpoint at this upstream — Splice's configuration, not the client's upload.
+            if [400, 401, 403, 404].contains(response.status) {
                 let said = error.upstream?.message.map { ": \($0)" } ?? ""
                 error = GatewayError(
                     .upstreamAuthFailed, status: 502, message: "tenovos refused Splice's login\(said)",
