@@ -36,19 +36,18 @@ enum CheckReport {
         if table.routes.isEmpty {
             lines.append("no routes: add a *.yaml file per route to the routes directory")
         }
-        let nameWidth = max(4, table.routes.map(\.name.count).max() ?? 0)
-        let providerWidth = max(8, table.routes.map(\.provider.name.count).max() ?? 0)
-        for route in table.routes {
-            let actions = route.provider.actions.map(\.rawValue).joined(separator: ",")
-            let state = route.unavailableReason.map { "not ready: \($0)" } ?? "ready"
-            lines.append(
-                [
-                    route.name.padding(toLength: nameWidth, withPad: " ", startingAt: 0),
-                    route.provider.name.padding(toLength: providerWidth, withPad: " ", startingAt: 0),
-                    route.configuration.upstream.description,
-                    actions,
-                    state,
-                ].joined(separator: "  "))
+        let rows = table.routes.map { route in
+            [
+                route.name, route.provider.name, route.configuration.upstream.description,
+                route.provider.actions.map(\.rawValue).joined(separator: ","),
+                route.unavailableReason.map { "not ready: \($0)" } ?? "ready",
+            ]
+        }
+        // Columns aligned; the last one (ready or why not) is left as it is.
+        let widths = (0..<4).map { column in rows.map { $0[column].count }.max() ?? 0 }
+        for row in rows {
+            let padded = (0..<4).map { row[$0].padding(toLength: widths[$0], withPad: " ", startingAt: 0) }
+            lines.append((padded + [row[4]]).joined(separator: "  "))
         }
         for warning in table.warnings {
             lines.append("warning: \(warning.description)")

@@ -39,6 +39,7 @@ package struct RequestIdMiddleware: RouterMiddleware {
     }
 }
 
+// Header names that are valid tokens by construction: the initializer cannot fail for these literals.
 extension HTTPField.Name {
     static let requestId = Self("X-Request-Id")!
     static let serverTiming = Self("Server-Timing")!
