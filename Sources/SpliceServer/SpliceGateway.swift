@@ -61,8 +61,10 @@ package enum SpliceGateway {
                 logger.info("route ready", metadata: ["route": "\(route.name)", "provider": "\(route.provider.name)"])
             }
         }
-        for client in clientKeys.unresolved {
-            logger.warning("client key unresolved: that client cannot authenticate", metadata: ["client": "\(client.name)", "reason": "\(client.reason)"])
+        for unresolved in clientKeys.unresolved {
+            logger.warning(
+                "client key unresolved: that client cannot authenticate",
+                metadata: ["client": "\(unresolved.name)", "reason": "\(unresolved.reason)"])
         }
         let listening = ListeningFlag()
         let app = buildApplication(
