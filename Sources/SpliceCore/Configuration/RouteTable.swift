@@ -38,19 +38,9 @@ package struct RouteTable: Sendable {
         routes.first { $0.name == name }
     }
 
-    /// Reads every `*.yaml`/`*.yml` file in `directory`. Any invalid file makes the whole load fail with
-    /// every problem found; unresolvable credentials only make their route unavailable.
-    package static func load(
-        directory: String,
-        registry: ProviderRegistry = .standard,
-        environment: [String: String] = ProcessInfo.processInfo.environment,
-        transport: any UpstreamTransport
-    ) throws(ConfigurationError) -> RouteTable {
-        let configurations = try loadConfigurations(directory: directory, registry: registry)
-        return resolve(configurations, registry: registry, environment: environment, transport: transport)
-    }
-
-    /// Parses the route files without resolving credentials.
+    /// Reads every `*.yaml`/`*.yml` file in `directory`, without resolving credentials. Any invalid file
+    /// makes the whole load fail with every problem found; unresolvable credentials are `resolve`'s
+    /// business and only make their route unavailable.
     package static func loadConfigurations(
         directory: String, registry: ProviderRegistry = .standard
     ) throws(ConfigurationError) -> [RouteConfiguration] {

@@ -1,5 +1,5 @@
 /// What a `/complete` request asks the provider to do with an upload.
-package enum CompleteAction: String, Sendable, CaseIterable {
+package enum CompleteAction: String, Sendable {
     case complete
     case cancel
     case fail

@@ -35,25 +35,27 @@ package enum ProviderResponse {
     }
 
     /// The contract's error for a non-2xx answer. `fields` reads the provider's own code and message
-    /// from a JSON body; other bodies (an HTML error page) give only a short plain-text excerpt.
+    /// from a JSON body, and `bodyRequestId` its request id when the body carries one; other bodies
+    /// (an HTML error page) give only a short plain-text excerpt.
     package static func error(
         from response: UpstreamResponse,
         provider: String,
         requestId: String? = nil,
+        bodyRequestId: (JSONValue) -> String? = { _ in nil },
         fields: (JSONValue) -> (code: String?, message: String?)
     ) -> GatewayError {
         var code: String?
         var message: String?
-        var bodyRequestId: String?
+        var idInBody: String?
         if let json = try? JSONValue.parse(response.body) {
             (code, message) = fields(json)
-            bodyRequestId = json["request_id"]?.stringValue
+            idInBody = bodyRequestId(json)
         } else {
             message = excerpt(response.body)
         }
         return .fromProvider(
             status: response.status, provider: provider, code: code, message: message,
-            requestId: requestId ?? bodyRequestId, retryAfter: response.header("Retry-After"))
+            requestId: requestId ?? idInBody, retryAfter: response.header("Retry-After"))
     }
 
     /// The first value among `keys` that is a non-empty string (or a number, for codes).

@@ -16,8 +16,6 @@ package struct UpstreamURL: Sendable, Equatable, CustomStringConvertible {
     /// Path prefix without a trailing slash (`""` or e.g. `/content-store-v1`), percent-encoded as written.
     package var pathPrefix: String
 
-    package var effectivePort: Int { port ?? scheme.defaultPort }
-
     /// The `Host` header value that goes on the wire: the port only when it is not the scheme's default.
     package var hostHeader: String {
         let hostPart = host.contains(":") ? "[\(host)]" : host

@@ -115,7 +115,10 @@ package struct HuaweiMetaStudioProvider: Provider {
     ) throws(GatewayError) -> CompleteSuccess {
         let requestId = response.header("X-Request-Id")
         guard response.isSuccess else {
-            var error = ProviderResponse.error(from: response, provider: name, requestId: requestId, fields: Self.errorFields)
+            // API-gateway errors (`APIGW.*`) carry their id in a `request_id` field too.
+            var error = ProviderResponse.error(
+                from: response, provider: name, requestId: requestId, bodyRequestId: { $0["request_id"]?.stringValue },
+                fields: Self.errorFields)
             if let code = error.upstream?.code, let status = Self.statusByCode[code], status != response.status {
                 let upstream = error.upstream
                 error = .fromProvider(
