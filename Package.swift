@@ -42,6 +42,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "Yams", package: "Yams"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -93,7 +94,10 @@ let package = Package(
         ),
         .testTarget(
             name: "SpliceCoreTests",
-            dependencies: ["SpliceCore", .product(name: "JWTKit", package: "jwt-kit"), .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "SpliceCore", .product(name: "JWTKit", package: "jwt-kit"), .product(name: "Logging", package: "swift-log"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -130,3 +130,17 @@ extension HuaweiSigner {
         lhs.utf8.elementsEqual(rhs.utf8)
     }
 }
+
+extension HuaweiSigner {
+    /// The decoded `name=value` pairs of a query as it goes on the wire (without `?`), in order: split on `&`, then
+    /// on the first `=`, each side percent-decoded (a `+` stays a `+`, as RFC 3986 and the SDK's encoder have it).
+    /// For a signer or verifier that starts from a wire query; ``canonicalQuery(_:)`` sorts and re-encodes them.
+    public static func queryPairs(_ rawQuery: String) -> [(name: String, value: String)] {
+        rawQuery.split(separator: "&", omittingEmptySubsequences: true).map { item -> (name: String, value: String) in
+            let pair = item.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            let name = String(decoding: percentDecode(String(pair[0])), as: UTF8.self)
+            let value = pair.count > 1 ? String(decoding: percentDecode(String(pair[1])), as: UTF8.self) : ""
+            return (name: name, value: value)
+        }
+    }
+}

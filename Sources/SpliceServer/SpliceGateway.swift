@@ -13,7 +13,6 @@ package enum SpliceGateway {
         host: String,
         port: Int,
         routes: RouteTable,
-        transport: any UpstreamTransport,
         clientKeys: ClientKeys = .none,
         services: [any Service] = [],
         logger: Logger,
@@ -25,7 +24,7 @@ package enum SpliceGateway {
         router.add(middleware: ErrorEnvelopeMiddleware())
 
         let protected = router.group().add(middleware: ClientAuthMiddleware(keys: clientKeys))
-        CompleteController(service: CompletionService(routes: routes, transport: transport)).addRoutes(to: protected)
+        CompleteController(service: CompletionService(routes: routes)).addRoutes(to: protected)
         StatusController(routes: routes).addRoutes(publicGroup: router.group(), protectedGroup: protected)
 
         return Application(
@@ -48,9 +47,8 @@ package enum SpliceGateway {
         logger: Logger,
         onListening: @escaping @Sendable (Int) async -> Void = { _ in }
     ) async throws {
-        let client = HTTPClientTransport.makeClient(logger: logger)
-        let transport = HTTPClientTransport(client: client)
-        let routes = RouteTable.resolve(routeConfigurations, environment: environment, transport: transport)
+        let clients = UpstreamClients(logger: logger)
+        let routes = RouteTable.resolve(routeConfigurations, environment: environment, transport: clients.transport(for:))
         if warnAboutLiteralSecrets {
             for warning in routes.warnings { logger.warning("\(warning.description)") }
         }
@@ -68,8 +66,8 @@ package enum SpliceGateway {
         }
         let listening = ListeningFlag()
         let app = buildApplication(
-            host: configuration.host, port: configuration.port, routes: routes, transport: transport,
-            clientKeys: clientKeys, services: [HTTPClientService(client: client)], logger: logger
+            host: configuration.host, port: configuration.port, routes: routes,
+            clientKeys: clientKeys, services: [clients], logger: logger
         ) { port in
             listening.set()
             logger.info("listening", metadata: ["address": "http://\(configuration.host):\(port)"])
@@ -82,7 +80,7 @@ package enum SpliceGateway {
         do {
             try await ServiceGroup(configuration: groupConfiguration).run()
         } catch {
-            try? await client.shutdown()
+            try? await clients.shutdown()
             guard listening.isSet else {
                 throw ListenError(host: configuration.host, port: configuration.port, reason: "\(error)")
             }

@@ -6,8 +6,8 @@ package struct SpliceRequestContext: RequestContext {
     package var coreContext: CoreRequestContextStorage
     /// The client's `X-Request-Id`, or one Splice made; set by `RequestIdMiddleware`.
     package var requestId: String = ""
-    /// Which routes the client may use; set by `ClientAuthMiddleware`.
-    package var access: ClientAccess = .allRoutes
+    /// Who is calling and which routes it may use; set by `ClientAuthMiddleware`.
+    package var client: ClientIdentity = .anonymous
 
     package init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)

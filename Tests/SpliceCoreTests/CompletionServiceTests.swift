@@ -31,17 +31,20 @@ final class ScriptedTransport: UpstreamTransport {
         let route = RouteConfiguration(
             name: "sg", provider: "spatialgen", upstream: try UpstreamURL(parsing: "https://spatialgen.com"),
             credentials: ["appKey": .literal(key)])
-        return CompletionService(
-            routes: RouteTable.resolve([route], environment: [:], transport: transport), transport: transport)
+        return CompletionService(routes: RouteTable.resolve([route], environment: [:], transport: transport))
     }
 
     static let body = Array(#"{"route":"sg","sessionId":"s","uploadId":"u"}"#.utf8)
+
+    static func context(access: ClientAccess = .allRoutes) -> CallContext {
+        CallContext(requestId: "test", client: ClientIdentity(name: nil, access: access), logger: Logger(label: "t"))
+    }
 
     @Test func aProviderEchoingTheKeyIsRedacted() async throws {
         let transport = ScriptedTransport([
             UpstreamResponse(status: 401, body: Array(#"{"error":"invalid key sg-app-key-123456"}"#.utf8))
         ])
-        let outcome = try await Self.service(transport).complete(body: Self.body, access: .allRoutes, logger: Logger(label: "t"))
+        let outcome = try await Self.service(transport).complete(body: Self.body, context: Self.context())
         guard case .failure(let error) = outcome.result else {
             Issue.record("expected an error")
             return
@@ -53,7 +56,7 @@ final class ScriptedTransport: UpstreamTransport {
 
     @Test func aStaticKeyRejectedWith401IsNotRetried() async throws {
         let transport = ScriptedTransport([UpstreamResponse(status: 401), UpstreamResponse(status: 200)])
-        let outcome = try await Self.service(transport).complete(body: Self.body, access: .allRoutes, logger: Logger(label: "t"))
+        let outcome = try await Self.service(transport).complete(body: Self.body, context: Self.context())
         #expect(transport.requests.count == 1)
         #expect(outcome.attempts == 1)
         if case .success = outcome.result { Issue.record("a 401 must not become a success") }
@@ -63,8 +66,8 @@ final class ScriptedTransport: UpstreamTransport {
         let transport = ScriptedTransport([])
         let service = try Self.service(transport)
         func code(_ body: String, access: ClientAccess = .allRoutes) async -> String? {
-            let outcome = await service.complete(body: Array(body.utf8), access: access, logger: Logger(label: "t"))
-            if case .failure(let error) = outcome.result { return error.code.rawValue }
+            let outcome = try? await service.complete(body: Array(body.utf8), context: Self.context(access: access))
+            if case .failure(let error) = outcome?.result { return error.code.rawValue }
             return nil
         }
         #expect(await code(#"{"route":"nope","bogus":1}"#) == "invalid_request")  // the body first
@@ -88,16 +91,16 @@ final class ScriptedTransport: UpstreamTransport {
         let table = RouteTable.resolve(routes, environment: [:], transport: transport)
         #expect(table["a"]?.unavailableReason == "environment variable SPLICE_UNSET_FOR_TEST is not set")
         #expect(table["b"]?.isReady == true)
-        let service = CompletionService(routes: table, transport: transport)
-        let unavailable = await service.complete(
-            body: Array(#"{"route":"a","sessionId":"s","uploadId":"u"}"#.utf8), access: .allRoutes, logger: Logger(label: "t"))
+        let service = CompletionService(routes: table)
+        let unavailable = try await service.complete(
+            body: Array(#"{"route":"a","sessionId":"s","uploadId":"u"}"#.utf8), context: Self.context())
         if case .failure(let error) = unavailable.result {
             #expect(error.code == .routeUnavailable && error.status == 503)
         } else {
             Issue.record("expected route_unavailable")
         }
-        let served = await service.complete(
-            body: Array(#"{"route":"b","sessionId":"s","uploadId":"u"}"#.utf8), access: .allRoutes, logger: Logger(label: "t"))
+        let served = try await service.complete(
+            body: Array(#"{"route":"b","sessionId":"s","uploadId":"u"}"#.utf8), context: Self.context())
         if case .failure(let error) = served.result { Issue.record("\(error)") }
     }
 }
@@ -146,7 +149,8 @@ final class ScriptedTransport: UpstreamTransport {
             name: "ar", provider: "autorender", upstream: try UpstreamURL(parsing: "https://upload.autorender.io"),
             credentials: [:])
         let authenticator = AutoRenderProvider().makeAuthenticator(
-            route: route, credentials: ResolvedCredentials(["apiKey": "ar-key-0123456789"]), transport: ScriptedTransport([]))
+            route: route, credentials: ResolvedCredentials(["apiKey": "ar-key-0123456789"]), transport: ScriptedTransport([]),
+            clock: .system)
         #expect(await authenticator.sensitiveValues().contains("ar-key-0123456789"))
     }
 }

@@ -1,3 +1,4 @@
+import HTTPTypes
 import Testing
 
 @testable import SpliceCore
@@ -49,7 +50,8 @@ import Testing
         let provider = try #require(ProviderRegistry.standard.provider(named: provider))
         let route = try ProviderDialectTests.route(provider: provider.name, upstream: "https://api.example.com")
         let response = UpstreamResponse(
-            status: status, headers: headers.map { (name: $0.key, value: $0.value) }, body: Array(body.utf8))
+            status: status, headers: HTTPFields(headers.map { HTTPField(name: HTTPField.Name($0.key)!, value: $0.value) }),
+            body: Array(body.utf8))
         return try provider.interpret(response, to: try CompleteRequest(json: Array(request.utf8)), route: route)
     }
 

@@ -19,6 +19,7 @@ import Testing
             defaults:
               projectId: p1234567
             timeoutSeconds: 2.5
+            maxConnections: 32
             """
         ).get()
         #expect(route.provider == "gjirafa-vp")
@@ -27,6 +28,13 @@ import Testing
         #expect(route.credentials["scheme"] == .literal(""))
         #expect(route.defaults.projectId == "p1234567")
         #expect(route.timeout == .milliseconds(2500))
+        #expect(route.maxConnections == 32)
+    }
+
+    /// A pool sized for a gateway unless the route says otherwise (AsyncHTTPClient's own default is 8).
+    @Test func eachRouteHasAPoolOfAFewHundredConnectionsByDefault() throws {
+        let route = try Self.parse("provider: spatialgen\nupstream: https://x.com\ncredentials:\n  appKey: ${K}\n").get()
+        #expect(route.maxConnections == 256)
     }
 
     /// Invalid files: the problems' `FILE:LINE: message` lines.
@@ -84,6 +92,10 @@ import Testing
             ["routes/r.yaml:6: unknown key 'projectID' in 'defaults' (did you mean 'projectId'?)"]
         ),
         ("- a\n- b\n", ["routes/r.yaml:1: a route file must be a mapping of keys to values"]),
+        (
+            "provider: spatialgen\nupstream: https://x.com\ncredentials:\n  appKey: ${K}\nmaxConnections: 0\n",
+            ["routes/r.yaml:5: 'maxConnections' must be between 1 and 10000"]
+        ),
     ]
 
     @Test(arguments: invalid)

@@ -1,10 +1,11 @@
 import Foundation
 import ProviderEmulators
 import SpliceCore
+import Synchronization
 import Testing
 
 /// Tenovos sessions: one login shared by concurrent requests, refresh ahead of expiry, one renewal after a 401.
-@Suite struct TenovosSessionTests {
+@Suite(.timeLimit(.minutes(1))) struct TenovosSessionTests {
     static let complete = #"{"route":"tenovos","fileId":"f","uploadId":"u","parts":[{"partNumber":1,"etag":"e"}]}"#
 
     @Test func concurrentCompletesOnAColdRouteLogInOnce() async throws {
@@ -22,10 +23,11 @@ import Testing
     }
 
     @Test func aRequestAfterExpirySucceedsThroughARefresh() async throws {
-        try await withGateway { gateway in
-            gateway.emulators.tenovos.setTokenLifetime(2)
+        let clock = OffsetClock()
+        try await withGateway(clock: clock.wallClock) { gateway in
+            gateway.emulators.tenovos.setTokenLifetime(600)
             #expect(try await gateway.post(Self.complete).status == 200)
-            try await Task.sleep(for: .milliseconds(2300))
+            clock.advance(by: 601)
             let answer = try await gateway.post(Self.complete)
             #expect(answer.status == 200, "\(answer.bodyText)")
             #expect(gateway.emulators.tenovos.loginCount == 1)
@@ -62,12 +64,12 @@ import Testing
     }
 
     @Test func aRefusedRefreshFallsBackToLogin() async throws {
-        try await withGateway { gateway in
-            // Token times are whole seconds: a 2 s lifetime leaves at least 1 s of validity.
-            gateway.emulators.tenovos.setTokenLifetime(2)
+        let clock = OffsetClock()
+        try await withGateway(clock: clock.wallClock) { gateway in
+            gateway.emulators.tenovos.setTokenLifetime(600)
             #expect(try await gateway.post(Self.complete).status == 200)
             gateway.emulators.tenovos.revokeSessions()  // the refresh token no longer works either
-            try await Task.sleep(for: .milliseconds(2300))
+            clock.advance(by: 601)
             let answer = try await gateway.post(Self.complete)
             #expect(answer.status == 200, "\(answer.bodyText)")
             #expect(gateway.emulators.tenovos.refreshCount == 0)
@@ -107,6 +109,50 @@ import Testing
             let answer = try await gateway.post(Self.complete)
             #expect(answer.status == 200, "\(answer.bodyText)")
             #expect(gateway.emulators.tenovos.loginCount == 1)
+        }
+    }
+}
+
+extension TenovosSessionTests {
+    /// Ahead of expiry, a refresh Tenovos cannot answer keeps the still-valid session (issue 7, item 3).
+    @Test func aFailedEarlyRefreshKeepsServingWithTheCurrentSession() async throws {
+        let clock = OffsetClock()
+        let outage = AuthOutage()
+        try await withGateway(clock: clock.wallClock, transport: TransportOverride { outage.wrapping($0) }) { gateway in
+            gateway.emulators.tenovos.setTokenLifetime(600)
+            #expect(try await gateway.post(Self.complete).status == 200)
+            // Within the last tenth of the lifetime, but not expired, and /auth/token cannot be reached.
+            clock.advance(by: 570)
+            outage.begin()
+            let answer = try await gateway.post(Self.complete)
+            #expect(answer.status == 200, "\(answer.bodyText)")
+            #expect(gateway.emulators.tenovos.receivedRequests.count == 2)
+            #expect(outage.refusedCount >= 1)
+        }
+    }
+}
+
+/// Makes Tenovos' `/auth/token` unreachable on demand, passing every other request through.
+final class AuthOutage: Sendable {
+    private let state = Mutex((down: false, refused: 0))
+
+    func begin() { state.withLock { $0.down = true } }
+    var refusedCount: Int { state.withLock { $0.refused } }
+
+    func wrapping(_ inner: any UpstreamTransport) -> any UpstreamTransport { Transport(inner: inner, outage: self) }
+
+    struct Transport: UpstreamTransport {
+        let inner: any UpstreamTransport
+        let outage: AuthOutage
+
+        func send(_ request: UpstreamRequest, timeout: Duration) async throws -> UpstreamResponse {
+            let refused = outage.state.withLock { state in
+                guard state.down, request.path.hasSuffix("/auth/token") else { return false }
+                state.refused += 1
+                return true
+            }
+            if refused { throw UpstreamTransportError.unreachable(reason: "connection refused") }
+            return try await inner.send(request, timeout: timeout)
         }
     }
 }

@@ -1,7 +1,7 @@
 import Yams
 
 extension RouteConfiguration {
-    static let topLevelKeys = ["provider", "upstream", "credentials", "defaults", "timeoutSeconds", "options"]
+    static let topLevelKeys = ["provider", "upstream", "credentials", "defaults", "timeoutSeconds", "maxConnections", "options"]
     static let defaultsKeys = ["projectId"]
 
     /// Reads one route file. Every problem found is returned, each with its line.
@@ -30,6 +30,7 @@ extension RouteConfiguration {
         var credentialsNode: Node?
         var defaults = Defaults()
         var timeout = defaultTimeout
+        var maxConnections = defaultMaxConnections
         var options: [String: String] = [:]
         var optionsNode: Node?
 
@@ -80,6 +81,13 @@ extension RouteConfiguration {
                     continue
                 }
                 timeout = .milliseconds(Int((seconds * 1000).rounded()))
+            case "maxConnections":
+                guard let count = reader.integer(member.value, key: "maxConnections") else { continue }
+                guard maxConnectionsRange.contains(count) else {
+                    reader.report(member.value, "'maxConnections' must be between 1 and 10000")
+                    continue
+                }
+                maxConnections = count
             case "options":
                 optionsNode = member.value
             default:
@@ -119,7 +127,7 @@ extension RouteConfiguration {
         }
         let route = RouteConfiguration(
             name: name, provider: providerName, upstream: upstream, credentials: credentials, defaults: defaults,
-            timeout: timeout, options: options, file: file, directory: directory)
+            timeout: timeout, maxConnections: maxConnections, options: options, file: file, directory: directory)
         let providerProblems = provider.validate(route: route)
         guard providerProblems.isEmpty else {
             let line = optionsNode?.mark?.line ?? root.mark?.line ?? 1

@@ -6,8 +6,10 @@ package struct RouteConfiguration: Sendable {
     package var upstream: UpstreamURL
     package var credentials: [String: SecretReference]
     package var defaults: Defaults
-    /// Deadline for one upstream attempt.
+    /// Deadline for one upstream attempt, counted from when the request is sent (not while it waits for a connection).
     package var timeout: Duration
+    /// The most connections the route keeps open to its upstream; more concurrent requests wait for a free one.
+    package var maxConnections: Int
     /// Provider-specific settings (`options:`), validated by the provider.
     package var options: [String: String]
     /// The route file, for messages.
@@ -25,10 +27,14 @@ package struct RouteConfiguration: Sendable {
 
     package static let defaultTimeout: Duration = .seconds(30)
     package static let timeoutRange: ClosedRange<Double> = 0.1...600
+    /// Enough for hundreds of uploads finishing at once against a provider that takes seconds to answer.
+    package static let defaultMaxConnections = 256
+    package static let maxConnectionsRange: ClosedRange<Int> = 1...10_000
 
     package init(
         name: String, provider: String, upstream: UpstreamURL, credentials: [String: SecretReference],
-        defaults: Defaults = Defaults(), timeout: Duration = defaultTimeout, options: [String: String] = [:],
+        defaults: Defaults = Defaults(), timeout: Duration = defaultTimeout,
+        maxConnections: Int = defaultMaxConnections, options: [String: String] = [:],
         file: String = "", directory: String = "."
     ) {
         self.name = name
@@ -37,6 +43,7 @@ package struct RouteConfiguration: Sendable {
         self.credentials = credentials
         self.defaults = defaults
         self.timeout = timeout
+        self.maxConnections = maxConnections
         self.options = options
         self.file = file
         self.directory = directory

@@ -5,6 +5,8 @@ package struct Route: Sendable {
     package var configuration: RouteConfiguration
     package var provider: any Provider
     package var state: State
+    /// The route's own way to its upstream (its own connection pool).
+    package var transport: any UpstreamTransport
 
     package enum State: Sendable {
         case ready(any UpstreamAuthenticator)
@@ -84,11 +86,13 @@ package struct RouteTable: Sendable {
     }
 
     /// Resolves each route's credential references; a route whose references do not all resolve is unavailable.
+    /// `transport` gives each route its way to its upstream; `clock` is the wall clock its authenticator reads.
     package static func resolve(
         _ configurations: [RouteConfiguration],
         registry: ProviderRegistry = .standard,
         environment: [String: String],
-        transport: any UpstreamTransport
+        clock: WallClock = .system,
+        transport: (RouteConfiguration) -> any UpstreamTransport
     ) -> RouteTable {
         var routes: [Route] = []
         var warnings: [ConfigurationProblem] = []
@@ -117,16 +121,31 @@ package struct RouteTable: Sendable {
                     }
                 }
             }
+            let routeTransport = transport(configuration)
             let state: Route.State
             if missing.isEmpty {
                 state = .ready(
                     provider.makeAuthenticator(
-                        route: configuration, credentials: ResolvedCredentials(values), transport: transport))
+                        route: configuration, credentials: ResolvedCredentials(values), transport: routeTransport,
+                        clock: clock))
             } else {
                 state = .unavailable(reason: missing.joined(separator: "; "))
             }
-            routes.append(Route(configuration: configuration, provider: provider, state: state))
+            routes.append(Route(configuration: configuration, provider: provider, state: state, transport: routeTransport))
         }
         return RouteTable(routes: routes, warnings: warnings)
+    }
+}
+
+extension RouteTable {
+    /// Resolves the routes with one transport for all of them (`splice check`, which sends nothing; unit tests).
+    package static func resolve(
+        _ configurations: [RouteConfiguration],
+        registry: ProviderRegistry = .standard,
+        environment: [String: String],
+        clock: WallClock = .system,
+        transport: any UpstreamTransport
+    ) -> RouteTable {
+        resolve(configurations, registry: registry, environment: environment, clock: clock) { _ in transport }
     }
 }

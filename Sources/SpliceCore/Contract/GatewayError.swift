@@ -29,35 +29,41 @@ package struct GatewayError: Error, Sendable, Equatable {
         }
     }
 
-    /// The stable, machine-readable error code (safe as a metric label).
+    /// The stable, machine-readable error code (safe as a metric label), with the HTTP status and retryability it
+    /// usually comes with; a call site overrides them only where the contract mirrors the provider's status.
     package struct Code: Sendable, Hashable, CustomStringConvertible {
         package let rawValue: String
         package let source: Source
-        private init(_ rawValue: String, _ source: Source) {
+        package let status: Int
+        package let retryable: Bool
+        private init(_ rawValue: String, _ source: Source, _ status: Int, retryable: Bool = false) {
             self.rawValue = rawValue
             self.source = source
+            self.status = status
+            self.retryable = retryable
         }
         package var description: String { rawValue }
 
-        package static let invalidRequest = Code("invalid_request", .gateway)
-        package static let payloadTooLarge = Code("payload_too_large", .gateway)
-        package static let unknownRoute = Code("unknown_route", .gateway)
-        package static let unsupportedAction = Code("unsupported_action", .gateway)
-        package static let routeUnavailable = Code("route_unavailable", .gateway)
-        package static let unauthorized = Code("unauthorized", .gateway)
-        package static let forbidden = Code("forbidden", .gateway)
-        package static let notFound = Code("not_found", .gateway)
-        package static let methodNotAllowed = Code("method_not_allowed", .gateway)
-        package static let notReady = Code("not_ready", .gateway)
-        package static let upstreamRejected = Code("upstream_rejected", .provider)
-        package static let upstreamNotFound = Code("upstream_not_found", .provider)
-        package static let upstreamAuthFailed = Code("upstream_auth_failed", .provider)
-        package static let upstreamRateLimited = Code("upstream_rate_limited", .provider)
-        package static let upstreamError = Code("upstream_error", .provider)
-        package static let badUpstreamResponse = Code("bad_upstream_response", .provider)
-        package static let upstreamTimeout = Code("upstream_timeout", .gateway)
-        package static let upstreamUnreachable = Code("upstream_unreachable", .gateway)
-        package static let internalError = Code("internal_error", .gateway)
+        package static let invalidRequest = Code("invalid_request", .gateway, 400)
+        package static let payloadTooLarge = Code("payload_too_large", .gateway, 413)
+        package static let unknownRoute = Code("unknown_route", .gateway, 404)
+        package static let unsupportedAction = Code("unsupported_action", .gateway, 422)
+        package static let routeUnavailable = Code("route_unavailable", .gateway, 503)
+        package static let unauthorized = Code("unauthorized", .gateway, 401)
+        package static let forbidden = Code("forbidden", .gateway, 403)
+        package static let notFound = Code("not_found", .gateway, 404)
+        package static let methodNotAllowed = Code("method_not_allowed", .gateway, 405)
+        package static let notReady = Code("not_ready", .gateway, 503)
+        /// The provider's status is kept for 400, 409, 410 and 422; other refusals are 502.
+        package static let upstreamRejected = Code("upstream_rejected", .provider, 400)
+        package static let upstreamNotFound = Code("upstream_not_found", .provider, 404)
+        package static let upstreamAuthFailed = Code("upstream_auth_failed", .provider, 502)
+        package static let upstreamRateLimited = Code("upstream_rate_limited", .provider, 429, retryable: true)
+        package static let upstreamError = Code("upstream_error", .provider, 502, retryable: true)
+        package static let badUpstreamResponse = Code("bad_upstream_response", .provider, 502)
+        package static let upstreamTimeout = Code("upstream_timeout", .gateway, 504, retryable: true)
+        package static let upstreamUnreachable = Code("upstream_unreachable", .gateway, 502, retryable: true)
+        package static let internalError = Code("internal_error", .gateway, 500)
     }
 
     /// Whether the gateway or the provider is the origin of the error.
@@ -66,20 +72,21 @@ package struct GatewayError: Error, Sendable, Equatable {
         case provider
     }
 
+    /// An error with its code's usual status and retryability unless `status` or `retryable` say otherwise.
     package init(
         _ code: Code,
-        status: Int,
+        status: Int? = nil,
         message: String,
-        retryable: Bool = false,
+        retryable: Bool? = nil,
         route: String? = nil,
         provider: String? = nil,
         upstream: Upstream? = nil,
         retryAfter: String? = nil
     ) {
         self.code = code
-        self.status = status
+        self.status = status ?? code.status
         self.message = message
-        self.retryable = retryable
+        self.retryable = retryable ?? code.retryable
         self.route = route
         self.provider = provider
         self.upstream = upstream
@@ -101,27 +108,27 @@ package struct GatewayError: Error, Sendable, Equatable {
 
 extension GatewayError {
     package static func invalidRequest(_ message: String) -> GatewayError {
-        GatewayError(.invalidRequest, status: 400, message: message)
+        GatewayError(.invalidRequest, message: message)
     }
 
     package static func payloadTooLarge(limit: Int) -> GatewayError {
-        GatewayError(.payloadTooLarge, status: 413, message: "the request body is larger than \(limit) bytes")
+        GatewayError(.payloadTooLarge, message: "the request body is larger than \(limit) bytes")
     }
 
     package static func unknownRoute(_ name: String) -> GatewayError {
-        GatewayError(.unknownRoute, status: 404, message: "no route named '\(CompleteRequest.printable(name))'")
+        GatewayError(.unknownRoute, message: "no route named '\(CompleteRequest.printable(name))'")
     }
 
     package static func unsupportedAction(_ action: CompleteAction, route: String, provider: String) -> GatewayError {
         GatewayError(
-            .unsupportedAction, status: 422,
+            .unsupportedAction,
             message: "\(provider) does not support action '\(action.rawValue)'",
             route: route, provider: provider)
     }
 
     package static func routeUnavailable(route: String, provider: String, reason: String) -> GatewayError {
         GatewayError(
-            .routeUnavailable, status: 503, message: "route '\(route)' is unavailable: \(reason)",
+            .routeUnavailable, message: "route '\(route)' is unavailable: \(reason)",
             route: route, provider: provider)
     }
 
@@ -130,24 +137,24 @@ extension GatewayError {
     }
 
     package static let unauthorized = GatewayError(
-        .unauthorized, status: 401, message: "this gateway requires a client key: send 'Authorization: Bearer <key>'")
+        .unauthorized, message: "this gateway requires a client key: send 'Authorization: Bearer <key>'")
 
     package static func forbidden(route: String) -> GatewayError {
-        GatewayError(.forbidden, status: 403, message: "this client key may not use route '\(route)'", route: route)
+        GatewayError(.forbidden, message: "this client key may not use route '\(route)'", route: route)
     }
 
     package static func notFound(path: String) -> GatewayError {
-        GatewayError(.notFound, status: 404, message: "no endpoint at '\(CompleteRequest.printable(path))'")
+        GatewayError(.notFound, message: "no endpoint at '\(CompleteRequest.printable(path))'")
     }
 
     package static func methodNotAllowed(method: String, path: String) -> GatewayError {
         GatewayError(
-            .methodNotAllowed, status: 405,
+            .methodNotAllowed,
             message: "\(CompleteRequest.printable(method)) is not allowed on '\(CompleteRequest.printable(path))'")
     }
 
     package static let internalError = GatewayError(
-        .internalError, status: 500, message: "an unexpected error happened inside Splice; the request id is in the logs")
+        .internalError, message: "an unexpected error happened inside Splice; the request id is in the logs")
 }
 
 // MARK: - Provider-side errors
@@ -171,20 +178,18 @@ extension GatewayError {
                 provider: provider, upstream: upstream)
         case 404:
             return GatewayError(
-                .upstreamNotFound, status: 404, message: "\(provider) does not know this upload\(said)",
+                .upstreamNotFound, message: "\(provider) does not know this upload\(said)",
                 provider: provider, upstream: upstream)
         case 401, 403:
             return GatewayError(
-                .upstreamAuthFailed, status: 502, message: "\(provider) refused Splice's credentials\(said)",
+                .upstreamAuthFailed, message: "\(provider) refused Splice's credentials\(said)",
                 provider: provider, upstream: upstream)
         case 429:
             return GatewayError(
-                .upstreamRateLimited, status: 429, message: "\(provider) is rate limiting requests\(said)",
-                retryable: true, provider: provider, upstream: upstream, retryAfter: retryAfter)
+                .upstreamRateLimited, message: "\(provider) is rate limiting requests\(said)", provider: provider, upstream: upstream, retryAfter: retryAfter)
         case 408, 500...599:
             return GatewayError(
-                .upstreamError, status: 502, message: "\(provider) failed with HTTP \(status)\(said)",
-                retryable: true, provider: provider, upstream: upstream)
+                .upstreamError, message: "\(provider) failed with HTTP \(status)\(said)", provider: provider, upstream: upstream)
         case 402...499:
             // A 4xx the contract does not name: the provider refused, but its status would mislead the client.
             return GatewayError(
@@ -201,7 +206,7 @@ extension GatewayError {
     ) -> GatewayError {
         let said = message.map { ": \($0)" } ?? ""
         return GatewayError(
-            .badUpstreamResponse, status: 502,
+            .badUpstreamResponse,
             message: "\(provider) answered HTTP \(status) but reported a failure\(said)",
             provider: provider,
             upstream: Upstream(status: status, code: code, message: message, requestId: requestId))
@@ -212,7 +217,7 @@ extension GatewayError {
         status: Int, provider: String, reason: String, upstream: Upstream? = nil
     ) -> GatewayError {
         GatewayError(
-            .badUpstreamResponse, status: 502, message: "\(provider) answered with \(reason)",
+            .badUpstreamResponse, message: "\(provider) answered with \(reason)",
             provider: provider, upstream: upstream ?? Upstream(status: status))
     }
 }

@@ -5,9 +5,11 @@ package struct CompletionOutcome: Sendable {
     package var result: Result<CompleteSuccess, GatewayError>
     package var route: String?
     package var provider: String?
-    /// Time spent waiting on the provider (all attempts, including obtaining credentials);
+    /// Time spent waiting on the provider once connected (all attempts, including obtaining credentials);
     /// `nil` when the provider was not reached.
     package var upstreamDuration: Duration?
+    /// Time spent waiting for a connection to the provider (all attempts); `nil` when the provider was not reached.
+    package var connectionWait: Duration?
     package var attempts: Int
 
     package init(
@@ -22,17 +24,19 @@ package struct CompletionOutcome: Sendable {
     }
 }
 
-/// The `/complete` pipeline: check the request, pick the route, translate, authorize, send, normalize.
+/// The `/complete` pipeline: check the request, pick the route, translate, run the upstream exchange, normalize.
 package struct CompletionService: Sendable {
     package let routes: RouteTable
-    let transport: any UpstreamTransport
 
-    package init(routes: RouteTable, transport: any UpstreamTransport) {
+    /// The stages of every `/complete` exchange, outermost first; the route's transport comes last.
+    static let stages: [any UpstreamStage] = [RenewOnRejectionStage(), AuthorizeStage()]
+
+    package init(routes: RouteTable) {
         self.routes = routes
-        self.transport = transport
     }
 
-    package func complete(body: [UInt8], access: ClientAccess, logger: Logger) async -> CompletionOutcome {
+    /// Answers one `/complete` body. Only a cancelled task throws: every failure is an outcome in the contract's terms.
+    package func complete(body: [UInt8], context: CallContext) async throws(CancellationError) -> CompletionOutcome {
         let request: CompleteRequest
         do {
             request = try CompleteRequest(json: body)
@@ -45,7 +49,7 @@ package struct CompletionService: Sendable {
         let name = route.name
         let providerName = route.provider.name
         var outcome = CompletionOutcome(result: .failure(.internalError), route: name, provider: providerName)
-        guard access.allows(route: name) else {
+        guard context.client.access.allows(route: name) else {
             outcome.result = .failure(.forbidden(route: name).on(route: name, provider: providerName))
             return outcome
         }
@@ -66,59 +70,50 @@ package struct CompletionService: Sendable {
             return outcome
         }
 
+        let exchange = UpstreamExchange(
+            route: route, authenticator: authenticator, stages: Self.stages, logger: context.logger)
         let clock = ContinuousClock()
         let started = clock.now
-        let result = await send(upstreamRequest, for: request, on: route, authenticator: authenticator, logger: logger)
-        outcome.upstreamDuration = started.duration(to: clock.now)
-        outcome.attempts = result.attempts
+        let result: Result<CompleteSuccess, GatewayError>
+        do {
+            let response = try await exchange.run(upstreamRequest)
+            result = Result { () throws(GatewayError) in
+                try route.provider.interpret(response, to: request, route: route.configuration)
+            }
+        } catch {
+            result = .failure(try Self.gatewayError(for: error, on: route, logger: context.logger))
+        }
+        // Waiting for a connection is Splice's own time, reported apart from the provider's.
+        outcome.connectionWait = exchange.connectionWait
+        outcome.upstreamDuration = started.duration(to: clock.now) - exchange.connectionWait
+        outcome.attempts = exchange.attempts
         let redactor = Redactor(secrets: await authenticator.sensitiveValues())
-        switch result.result {
+        switch result {
         case .success(let success): outcome.result = .success(redactor.redact(success))
         case .failure(let error): outcome.result = .failure(redactor.redact(error.on(route: name, provider: providerName)))
         }
         return outcome
     }
 
-    /// Sends with fresh credentials for each attempt; after a 401, renews the credentials once and retries once.
-    private func send(
-        _ upstreamRequest: UpstreamRequest, for request: CompleteRequest, on route: Route,
-        authenticator: any UpstreamAuthenticator, logger: Logger
-    ) async -> (result: Result<CompleteSuccess, GatewayError>, attempts: Int) {
-        let providerName = route.provider.name
-        var attempt = 0
-        while true {
-            attempt += 1
-            var wire = upstreamRequest
-            let response: UpstreamResponse
-            do {
-                try await authenticator.authorize(&wire)
-                response = try await transport.send(wire, timeout: route.configuration.timeout)
-            } catch let error as GatewayError {
-                return (.failure(error), attempt)
-            } catch let error as UpstreamTransportError {
-                logger.debug(
-                    "upstream attempt failed",
-                    metadata: ["route": "\(route.name)", "attempt": "\(attempt)", "failure": "\(error.logDescription)"])
-                return (.failure(error.gatewayError(provider: providerName, timeout: route.configuration.timeout)), attempt)
-            } catch {
-                logger.error(
-                    "unexpected error while calling the provider",
-                    metadata: ["route": "\(route.name)", "error": "\(type(of: error))"])
-                return (.failure(.internalError), attempt)
+    /// The contract's error for what an exchange threw; a cancelled task is passed through, not reported.
+    static func gatewayError(
+        for error: any Error, on route: Route, logger: Logger
+    ) throws(CancellationError) -> GatewayError {
+        switch error {
+        case let error as GatewayError:
+            return error
+        case let error as UpstreamTransportError:
+            if case .invalidRequest(let reason) = error {
+                logger.error("the HTTP client refused the upstream request", metadata: ["route": "\(route.name)", "reason": "\(reason)"])
             }
-            logger.debug(
-                "upstream answered",
-                metadata: ["route": "\(route.name)", "attempt": "\(attempt)", "status": "\(response.status)"])
-            if response.status == 401, attempt == 1, await authenticator.renewAfterRejection(of: wire) {
-                logger.info("provider refused the credentials; renewed them and retrying once", metadata: ["route": "\(route.name)"])
-                continue
-            }
-            do {
-                let success = try route.provider.interpret(response, to: request, route: route.configuration)
-                return (.success(success), attempt)
-            } catch {
-                return (.failure(error), attempt)
-            }
+            return error.gatewayError(provider: route.provider.name, timeout: route.configuration.timeout)
+        case is CancellationError:
+            throw CancellationError()
+        default:
+            // The type's name only: a description may carry a header value.
+            logger.error(
+                "unexpected error while calling the provider", metadata: ["route": "\(route.name)", "error": "\(type(of: error))"])
+            return .internalError
         }
     }
 }
@@ -129,28 +124,22 @@ extension UpstreamTransportError {
         switch self {
         case .timeout:
             GatewayError(
-                .upstreamTimeout, status: 504,
-                message: "\(provider) did not answer within \(timeout.secondsDescription)", retryable: true,
+                .upstreamTimeout, message: "\(provider) did not answer within \(timeout.secondsDescription)",
+                provider: provider)
+        case .noConnection(let waited):
+            GatewayError(
+                .upstreamTimeout,
+                message: "no connection to \(provider) became free within \(waited.secondsDescription); the request was not sent",
                 provider: provider)
         case .unreachable(let reason):
-            GatewayError(
-                .upstreamUnreachable, status: 502, message: "\(provider) cannot be reached: \(reason)",
-                retryable: true, provider: provider)
+            GatewayError(.upstreamUnreachable, message: "\(provider) cannot be reached: \(reason)", provider: provider)
         case .connectionClosed:
             GatewayError(
-                .upstreamError, status: 502, message: "\(provider) closed the connection without answering",
-                retryable: true, provider: provider)
+                .upstreamError, message: "\(provider) closed the connection without answering", provider: provider)
+        case .invalidRequest:
+            GatewayError.internalError
         case .responseTooLarge(let status, let limit):
             GatewayError.badResponse(status: status, provider: provider, reason: "a body larger than \(limit) bytes")
-        }
-    }
-
-    var logDescription: String {
-        switch self {
-        case .timeout: "timeout"
-        case .unreachable(let reason): "unreachable: \(reason)"
-        case .connectionClosed: "connection closed"
-        case .responseTooLarge: "response too large"
         }
     }
 }

@@ -1,3 +1,5 @@
+import HTTPTypes
+
 /// One upload provider: everything Splice needs to finish an upload there.
 ///
 /// A provider lives in its own folder and is listed once in `ProviderRegistry`. The pipeline calls it in
@@ -18,9 +20,11 @@ package protocol Provider: Sendable {
     func validate(route: RouteConfiguration) -> [String]
 
     /// Builds the authenticator for one route from its resolved credentials. Called once per route at
-    /// start-up, so state (a session) is shared by all requests on the route.
-    func makeAuthenticator(route: RouteConfiguration, credentials: ResolvedCredentials, transport: any UpstreamTransport)
-        -> any UpstreamAuthenticator
+    /// start-up, so state (a session) is shared by all requests on the route. `transport` is the route's own (a
+    /// login goes through it); `clock` is the wall clock for signatures and token expiry, injected for tests.
+    func makeAuthenticator(
+        route: RouteConfiguration, credentials: ResolvedCredentials, transport: any UpstreamTransport, clock: WallClock
+    ) -> any UpstreamAuthenticator
 
     /// Translates a checked request into the provider's HTTP request, without credentials.
     /// A field the provider needs and the request lacks is a 400 naming the field and the provider.
@@ -86,17 +90,17 @@ package protocol UpstreamAuthenticator: Sendable {
 
 /// Credentials that are a fixed set of headers (an API key).
 package struct StaticHeaderAuthenticator: UpstreamAuthenticator {
-    let headers: [(name: String, value: String)]
+    let headers: HTTPFields
     /// The bare secrets inside the header values (a key without its `Bearer `), for redaction.
     let secrets: [String]
 
-    package init(headers: [(name: String, value: String)], secrets: [String]) {
+    package init(headers: HTTPFields, secrets: [String]) {
         self.headers = headers
         self.secrets = secrets
     }
 
     package func authorize(_ request: inout UpstreamRequest) async throws(GatewayError) {
-        for header in headers { request.setHeader(header.name, header.value) }
+        for field in headers { request.headers[field.name] = field.value }
     }
 
     package func renewAfterRejection(of request: UpstreamRequest) async -> Bool { false }

@@ -1,3 +1,4 @@
+import HTTPTypes
 import Foundation
 
 /// Reading providers' answers: the parts every provider shares.
@@ -55,7 +56,7 @@ package enum ProviderResponse {
         }
         return .fromProvider(
             status: response.status, provider: provider, code: code, message: message,
-            requestId: requestId ?? idInBody, retryAfter: response.header("Retry-After"))
+            requestId: requestId ?? idInBody, retryAfter: response.headers[.retryAfter])
     }
 
     /// The first value among `keys` that is a non-empty string (or a number, for codes).

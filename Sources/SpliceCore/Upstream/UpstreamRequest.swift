@@ -1,53 +1,51 @@
+import HTTPTypes
+
 /// One HTTP request to a provider, built from a clean header set: nothing a client sent is copied in.
 package struct UpstreamRequest: Sendable {
-    package var method: String
+    package var method: HTTPRequest.Method
     package var upstream: UpstreamURL
     /// The provider's path (already percent-encoded), starting with `/`; the route's prefix goes in front.
     package var path: String
-    package var headers: [(name: String, value: String)]
+    /// The query exactly as it goes on the wire (percent-encoded, without `?`); `nil` when there is none.
+    package var query: String?
+    /// Every header but `Host`, which the transport sets from `upstream` (and a signer signs as `hostHeader`).
+    package var headers: HTTPFields
     package var body: [UInt8]
 
     package init(
-        method: String, upstream: UpstreamURL, path: String, headers: [(name: String, value: String)] = [],
-        body: [UInt8] = []
+        method: HTTPRequest.Method, upstream: UpstreamURL, path: String, query: String? = nil,
+        headers: HTTPFields = [:], body: [UInt8] = []
     ) {
         self.method = method
         self.upstream = upstream
         self.path = path
+        self.query = query
         self.headers = headers
         self.body = body
     }
 
-    /// The path exactly as it goes on the wire.
+    /// The path exactly as it goes on the wire, without the query.
     package var wirePath: String { upstream.pathPrefix + path }
 
-    package var url: String { upstream.origin + wirePath }
+    /// The request target on the wire: path and query.
+    package var target: String { query.map { wirePath + "?" + $0 } ?? wirePath }
 
-    package func header(_ name: String) -> String? {
-        headers.first { $0.name.lowercased() == name.lowercased() }?.value
-    }
-
-    /// Sets a header, replacing any value it had.
-    package mutating func setHeader(_ name: String, _ value: String) {
-        headers.removeAll { $0.name.lowercased() == name.lowercased() }
-        headers.append((name: name, value: value))
-    }
+    package var url: String { upstream.origin + target }
 }
 
 /// A provider's answer, body read in full (bounded by the transport).
 package struct UpstreamResponse: Sendable {
     package var status: Int
-    package var headers: [(name: String, value: String)]
+    package var headers: HTTPFields
     package var body: [UInt8]
+    /// How long the request waited for a connection (from the pool, or a new one being opened) before it was sent.
+    package var connectionWait: Duration
 
-    package init(status: Int, headers: [(name: String, value: String)] = [], body: [UInt8] = []) {
+    package init(status: Int, headers: HTTPFields = [:], body: [UInt8] = [], connectionWait: Duration = .zero) {
         self.status = status
         self.headers = headers
         self.body = body
-    }
-
-    package func header(_ name: String) -> String? {
-        headers.first { $0.name.lowercased() == name.lowercased() }?.value
+        self.connectionWait = connectionWait
     }
 
     package var isSuccess: Bool { (200...299).contains(status) }
@@ -55,18 +53,24 @@ package struct UpstreamResponse: Sendable {
 
 /// How a request failed to produce any answer.
 package enum UpstreamTransportError: Error, Sendable, Equatable {
-    /// No answer within the deadline.
+    /// The provider did not answer within the deadline, counted from when the request was sent.
     case timeout
-    /// DNS, connect or TLS failure.
+    /// No connection to the provider became free (or could be opened) in time: the request was never sent.
+    case noConnection(waited: Duration)
+    /// DNS, connect or TLS failure: the request was never sent. The reason is a fixed phrase, never a description.
     case unreachable(reason: String)
     /// The provider closed the connection without a complete answer.
     case connectionClosed
     /// The answer (with this HTTP status) had a body larger than Splice reads.
     case responseTooLarge(status: Int, limit: Int)
+    /// The HTTP client refused to send the request as built (a bug in Splice, or a value that cannot go in a header).
+    /// The reason is the client's bounded `shortDescription`, which never carries a value.
+    case invalidRequest(reason: String)
 }
 
 /// Sends requests to providers. The server uses AsyncHTTPClient; tests may substitute their own.
 package protocol UpstreamTransport: Sendable {
-    /// Sends `request` and reads the whole answer, giving up after `timeout`.
+    /// Sends `request` and reads the whole answer, giving up `timeout` after the request was sent.
+    /// A task cancelled meanwhile throws `CancellationError`.
     func send(_ request: UpstreamRequest, timeout: Duration) async throws -> UpstreamResponse
 }

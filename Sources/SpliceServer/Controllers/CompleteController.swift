@@ -36,8 +36,9 @@ package struct CompleteController: Sendable {
         } catch let error as HTTPError where error.status == .contentTooLarge {
             throw GatewayError.payloadTooLarge(limit: ServerConfiguration.maximumRequestBytes)
         }
-        let outcome = await service.complete(
-            body: Array(body.readableBytesView), access: context.access, logger: context.logger)
+        let call = CallContext(
+            requestId: context.requestId, client: context.client, headers: request.headers, logger: context.logger)
+        let outcome = try await service.complete(body: Array(body.readableBytesView), context: call)
         let total = started.duration(to: clock.now)
 
         var response: Response
@@ -55,10 +56,12 @@ package struct CompleteController: Sendable {
             if let upstreamStatus = error.upstream?.status { logMetadata["upstream_status"] = "\(upstreamStatus)" }
         }
         if let upstream = outcome.upstreamDuration {
-            let gateway = total - upstream
+            let connection = outcome.connectionWait ?? .zero
+            let gateway = total - upstream - connection
             response.headers[.serverTiming] =
-                "upstream;dur=\(Self.format(upstream)), gateway;dur=\(Self.format(gateway))"
+                "upstream;dur=\(Self.format(upstream)), connection;dur=\(Self.format(connection)), gateway;dur=\(Self.format(gateway))"
             logMetadata["upstream_ms"] = "\(Self.format(upstream))"
+            logMetadata["connection_ms"] = "\(Self.format(connection))"
             logMetadata["attempts"] = "\(outcome.attempts)"
         }
         logMetadata["total_ms"] = "\(Self.format(total))"
@@ -66,9 +69,11 @@ package struct CompleteController: Sendable {
         return response
     }
 
+    /// `application/json`, or any `application/…+json`, whatever the parameters.
     static func isJSON(_ contentType: String) -> Bool {
-        let mediaType = contentType.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
-        return mediaType == "application/json" || mediaType?.hasSuffix("+json") == true
+        guard let mediaType = MediaType(from: contentType), mediaType.isType(MediaType(type: .application)) else { return false }
+        let subType = mediaType.subType.lowercased()
+        return subType == "json" || subType.hasSuffix("+json")
     }
 
     /// Milliseconds with up to three decimals.

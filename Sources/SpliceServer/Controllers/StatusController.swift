@@ -12,7 +12,7 @@ package struct StatusController: Sendable {
 
     /// `/routes` may need a client key; the probes never do.
     package func addRoutes(publicGroup: RouterGroup<SpliceRequestContext>, protectedGroup: RouterGroup<SpliceRequestContext>) {
-        protectedGroup.get("routes") { _, context in Response.json(self.listing(for: context.access)) }
+        protectedGroup.get("routes") { _, context in Response.json(self.listing(for: context.client.access)) }
         publicGroup.get("livez") { _, _ in Response.json(.object(["status": "ok"])) }
         publicGroup.get("readyz") { _, _ -> Response in
             let ready = self.routes.routes.filter(\.isReady).count

@@ -23,7 +23,7 @@ package struct ClientAuthMiddleware: RouterMiddleware {
             throw GatewayError.unauthorized
         }
         var context = context
-        context.access = client.access
+        context.client = ClientIdentity(name: client.name, access: client.access)
         context.logger[metadataKey: "client"] = "\(client.name)"
         return try await next(request, context)
     }

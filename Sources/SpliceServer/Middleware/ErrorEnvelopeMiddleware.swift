@@ -30,6 +30,9 @@ package struct ErrorEnvelopeMiddleware: RouterMiddleware {
                 }
             Self.log(mapped, request: request, context: context)
             return Response.envelope(for: mapped, requestId: context.requestId)
+        } catch is CancellationError {
+            // The client went away or the server is stopping: nothing to answer, nothing wrong inside Splice.
+            throw CancellationError()
         } catch {
             context.logger.error("unexpected error", metadata: ["error": "\(type(of: error))"])
             return Response.envelope(for: .internalError, requestId: context.requestId)

@@ -1,6 +1,7 @@
 import HTTPTypes
 import Hummingbird
 import Logging
+import SpliceCore
 
 /// Keeps a client's `X-Request-Id` (1–128 visible ASCII characters) or makes one, puts it on the
 /// logger, and sets it on every response, errors included.
@@ -37,11 +38,4 @@ package struct RequestIdMiddleware: RouterMiddleware {
         let digits = String(value, radix: 16)
         return String(repeating: "0", count: 16 - digits.count) + digits
     }
-}
-
-// Header names that are valid tokens by construction: the initializer cannot fail for these literals.
-extension HTTPField.Name {
-    static let requestId = Self("X-Request-Id")!
-    static let serverTiming = Self("Server-Timing")!
-    static let retryAfter = Self("Retry-After")!
 }

@@ -1,12 +1,17 @@
 import AsyncHTTPClient
 import Foundation
+import HTTPTypes
 import Logging
 import NIOCore
 import NIOHTTP1
-import ServiceLifecycle
 import SpliceCore
+import Synchronization
 
-/// Sends upstream requests with one pooled `HTTPClient` shared by all routes and requests.
+/// Sends one route's upstream requests through its own pooled `HTTPClient`.
+///
+/// The deadline covers the provider's time only: it starts when the request head is written, so time spent
+/// waiting for a free connection (bounded by the client's connect timeout) is not counted against the provider,
+/// and is reported apart (`UpstreamResponse.connectionWait`).
 package struct HTTPClientTransport: UpstreamTransport {
     let client: HTTPClient
     /// Provider answers larger than this are not read (their bodies are small JSON documents).
@@ -17,13 +22,20 @@ package struct HTTPClientTransport: UpstreamTransport {
         self.maximumResponseBytes = maximumResponseBytes
     }
 
-    /// The client Splice uses: no redirects (credentials must not follow them elsewhere), no decompression.
-    package static func makeClient(logger: Logger) -> HTTPClient {
+    /// The longest a request waits for a connection (a free one from the pool, or a new one being opened).
+    static let connectionWaitLimit: TimeAmount = .seconds(10)
+
+    /// The client Splice uses: no redirects (credentials must not follow them elsewhere), no decompression, and
+    /// a pool of up to `maximumConnections` connections per upstream host (AsyncHTTPClient's default is 8).
+    package static func makeClient(
+        logger: Logger, maximumConnections: Int = RouteConfiguration.defaultMaxConnections
+    ) -> HTTPClient {
         var configuration = HTTPClient.Configuration(
             redirectConfiguration: .disallow,
-            timeout: .init(connect: .seconds(10)),
+            timeout: .init(connect: connectionWaitLimit),
             decompression: .disabled)
         configuration.connectionPool.idleTimeout = .seconds(60)
+        configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = maximumConnections
         // A refused connection fails the request at once (502 upstream_unreachable) instead of being
         // retried until the deadline: the client decides whether to try again.
         configuration.connectionPool.retryConnectionEstablishment = false
@@ -31,40 +43,65 @@ package struct HTTPClientTransport: UpstreamTransport {
     }
 
     package func send(_ request: UpstreamRequest, timeout: Duration) async throws -> UpstreamResponse {
-        var clientRequest = HTTPClientRequest(url: request.url)
-        clientRequest.method = HTTPMethod(rawValue: request.method)
+        var headers = HTTPHeaders()
         // The Host that goes on the wire is set here, explicitly, because Huawei's signature covers it.
-        clientRequest.headers.add(name: "Host", value: request.upstream.hostHeader)
-        for header in request.headers {
-            clientRequest.headers.add(name: header.name, value: header.value)
+        headers.add(name: "Host", value: request.upstream.hostHeader)
+        for field in request.headers {
+            headers.add(name: field.name.rawName, value: field.value)
         }
-        clientRequest.body = .bytes(ByteBuffer(bytes: request.body))
-
-        let deadline = NIODeadline.now() + TimeAmount.nanoseconds(Int64(timeout.milliseconds * 1_000_000))
+        let clientRequest: HTTPClient.Request
         do {
-            let response = try await client.execute(clientRequest, deadline: deadline)
-            let body: ByteBuffer
-            do {
-                body = try await response.body.collect(upTo: maximumResponseBytes)
-            } catch is NIOTooManyBytesError {
-                throw UpstreamTransportError.responseTooLarge(status: Int(response.status.code), limit: maximumResponseBytes)
-            }
-            return UpstreamResponse(
-                status: Int(response.status.code),
-                headers: response.headers.map { (name: $0.name, value: $0.value) },
-                body: Array(body.readableBytesView))
+            clientRequest = try HTTPClient.Request(
+                url: request.url, method: HTTPMethod(rawValue: request.method.rawValue), headers: headers,
+                body: .bytes(request.body))
         } catch let error as HTTPClientError {
-            throw Self.map(error)
-        } catch let error as UpstreamTransportError {
-            throw error
-        } catch is CancellationError {
-            throw CancellationError()
+            throw Self.map(error, sent: false)
+        }
+        let providerTimeout = TimeAmount.nanoseconds(Int64(timeout.milliseconds * 1_000_000))
+        let delegate = ResponseCollector(providerTimeout: providerTimeout, maximumBytes: maximumResponseBytes)
+        // A backstop only: the collector's own timer, started when the head is written, normally fires first.
+        let task = client.execute(
+            request: clientRequest, delegate: delegate, deadline: .now() + Self.connectionWaitLimit + providerTimeout)
+        do {
+            return try await withTaskCancellationHandler {
+                try await task.futureResult.get()
+            } onCancel: {
+                task.cancel()
+            }
         } catch {
-            throw Self.map(other: error)
+            if Task.isCancelled { throw CancellationError() }
+            let progress = delegate.progress
+            if progress.timedOut { throw UpstreamTransportError.timeout }
+            if let tooLarge = progress.tooLargeStatus {
+                throw UpstreamTransportError.responseTooLarge(status: tooLarge, limit: maximumResponseBytes)
+            }
+            switch error {
+            case let error as HTTPClientError:
+                if !progress.headSent, error == .getConnectionFromPoolTimeout || error == .deadlineExceeded {
+                    throw UpstreamTransportError.noConnection(waited: .nanoseconds(progress.waited.nanoseconds))
+                }
+                throw Self.map(error, sent: progress.headSent)
+            case let error as UpstreamTransportError:
+                throw error
+            default:
+                throw Self.map(other: error)
+            }
         }
     }
 
-    static func map(_ error: HTTPClientError) -> UpstreamTransportError {
+    /// The errors by which AsyncHTTPClient refuses a request as built, before sending anything: a bug in Splice or a
+    /// value that cannot go on the wire, never the provider's doing (matched by `shortDescription`, because some carry
+    /// associated values).
+    static let requestRefusals: Set<String> = Set(
+        [
+            HTTPClientError.invalidURL, .emptyHost, .emptyScheme, .unsupportedScheme(""), .missingSocketPath,
+            .invalidHeaderFieldNames([]), .invalidHeaderFieldValues([]), .traceRequestWithBody,
+            .identityCodingIncorrectlyPresent, .contentLengthMissing, .alreadyShutdown,
+        ].map(\.shortDescription))
+
+    /// AsyncHTTPClient's errors, by what they mean for the request. Only `shortDescription` is ever kept: the
+    /// full description carries associated values (an offending header value, which may be a credential).
+    static func map(_ error: HTTPClientError, sent: Bool) -> UpstreamTransportError {
         switch error {
         case .deadlineExceeded, .readTimeout, .writeTimeout:
             return .timeout
@@ -72,8 +109,10 @@ package struct HTTPClientTransport: UpstreamTransport {
             return .connectionClosed
         case .connectTimeout, .tlsHandshakeTimeout, .getConnectionFromPoolTimeout:
             return .unreachable(reason: "connecting timed out")
+        case _ where requestRefusals.contains(error.shortDescription):
+            return .invalidRequest(reason: error.shortDescription)
         default:
-            return .unreachable(reason: "\(error)")
+            return sent ? .connectionClosed : .unreachable(reason: error.shortDescription)
         }
     }
 
@@ -83,11 +122,14 @@ package struct HTTPClientTransport: UpstreamTransport {
         if error is ChannelError || error is HTTPParserError {
             return .connectionClosed
         }
-        if let ioError = error as? IOError, [ECONNRESET, EPIPE].contains(ioError.errnoCode) {
-            return .connectionClosed
+        if let ioError = error as? IOError {
+            switch ioError.errnoCode {
+            case ECONNRESET, EPIPE: return .connectionClosed
+            case ECONNREFUSED: return .unreachable(reason: "connection refused")
+            default: break
+            }
         }
-        let description = String(describing: error)
-        if description.contains("Connection refused") {
+        if String(describing: error).contains("Connection refused") {
             return .unreachable(reason: "connection refused")
         }
         // The type's name, never the description: descriptions can carry URLs and headers.
@@ -95,16 +137,88 @@ package struct HTTPClientTransport: UpstreamTransport {
     }
 }
 
-/// Shuts the shared `HTTPClient` down once the server has stopped accepting and drained.
-package struct HTTPClientService: Service {
-    let client: HTTPClient
+/// Collects one answer (bounded) and runs the provider's deadline from the moment the request head is written.
+final class ResponseCollector: HTTPClientResponseDelegate {
+    typealias Response = UpstreamResponse
 
-    package init(client: HTTPClient) {
-        self.client = client
+    struct Progress: Sendable {
+        var headSent = false
+        var waited: TimeAmount = .zero
+        var timedOut = false
+        var tooLargeStatus: Int?
     }
 
-    package func run() async throws {
-        try? await gracefulShutdown()
-        try await client.shutdown()
+    private struct State: Sendable {
+        var progress = Progress()
+        var timer: Scheduled<Void>?
+        var status = 0
+        var headers = HTTPFields()
+        var body = ByteBuffer()
+    }
+
+    private let providerTimeout: TimeAmount
+    private let maximumBytes: Int
+    private let created = NIODeadline.now()
+    private let state = Mutex(State())
+
+    init(providerTimeout: TimeAmount, maximumBytes: Int) {
+        self.providerTimeout = providerTimeout
+        self.maximumBytes = maximumBytes
+    }
+
+    var progress: Progress { state.withLock { $0.progress } }
+
+    func didSendRequestHead(task: HTTPClient.Task<UpstreamResponse>, _ head: HTTPRequestHead) {
+        let timer = task.eventLoop.scheduleTask(in: providerTimeout) {
+            self.state.withLock { $0.progress.timedOut = true }
+            task.cancel()
+        }
+        let waited = NIODeadline.now() - created
+        state.withLock { state in
+            state.progress.headSent = true
+            state.progress.waited = waited
+            state.timer = timer
+        }
+    }
+
+    func didReceiveHead(task: HTTPClient.Task<UpstreamResponse>, _ head: HTTPResponseHead) -> EventLoopFuture<Void> {
+        var fields = HTTPFields()
+        for header in head.headers {
+            // A name that is not a valid token cannot be looked up by any provider dialect: skip it.
+            guard let name = HTTPField.Name(header.name) else { continue }
+            fields.append(HTTPField(name: name, value: header.value))
+        }
+        state.withLock { state in
+            state.status = Int(head.status.code)
+            state.headers = fields
+        }
+        return task.eventLoop.makeSucceededVoidFuture()
+    }
+
+    func didReceiveBodyPart(task: HTTPClient.Task<UpstreamResponse>, _ buffer: ByteBuffer) -> EventLoopFuture<Void> {
+        let tooLarge: Bool = state.withLock { state in
+            guard state.body.readableBytes + buffer.readableBytes <= maximumBytes else {
+                state.progress.tooLargeStatus = state.status
+                return true
+            }
+            var buffer = buffer
+            state.body.writeBuffer(&buffer)
+            return false
+        }
+        guard !tooLarge else { return task.eventLoop.makeFailedFuture(NIOTooManyBytesError(maxBytes: maximumBytes)) }
+        return task.eventLoop.makeSucceededVoidFuture()
+    }
+
+    func didReceiveError(task: HTTPClient.Task<UpstreamResponse>, _ error: any Error) {
+        state.withLock { $0.timer?.cancel() }
+    }
+
+    func didFinishRequest(task: HTTPClient.Task<UpstreamResponse>) throws -> UpstreamResponse {
+        state.withLock { state in
+            state.timer?.cancel()
+            return UpstreamResponse(
+                status: state.status, headers: state.headers, body: Array(state.body.readableBytesView),
+                connectionWait: .nanoseconds(state.progress.waited.nanoseconds))
+        }
     }
 }

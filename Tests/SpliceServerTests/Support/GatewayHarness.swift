@@ -45,13 +45,20 @@ struct GatewayHarness: Sendable {
         request.method = method
         for (name, value) in headers { request.headers.add(name: name, value: value) }
         if let body { request.body = .bytes(ByteBuffer(bytes: body)) }
-        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
+        let response = try await Self.client.execute(request, timeout: .seconds(30))
         let bytes = try await response.body.collect(upTo: 8 * 1024 * 1024)
         let text = String(buffer: bytes)
         return Answer(
             status: Int(response.status.code), headers: response.headers.map { ($0.name, $0.value) }, bodyText: text,
             json: try? JSONValue.parse(Array(text.utf8)))
     }
+
+    /// The tests' own client: like `HTTPClient.shared`, but with enough connections to load the gateway concurrently.
+    static let client: HTTPClient = {
+        var configuration = HTTPClient.Configuration()
+        configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = 128
+        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+    }()
 
     /// One route per provider, named after it, with the emulators' credentials given literally.
     static func standardRoutes(_ emulators: RunningEmulators, timeout: Duration = .seconds(5)) throws -> [RouteConfiguration] {
@@ -78,12 +85,13 @@ struct GatewayHarness: Sendable {
 
     static func route(
         _ provider: String, _ upstream: String, _ credentials: [String: String], name: String? = nil,
-        projectId: String? = nil, timeout: Duration = .seconds(5), options: [String: String] = [:]
+        projectId: String? = nil, timeout: Duration = .seconds(5),
+        maxConnections: Int = RouteConfiguration.defaultMaxConnections, options: [String: String] = [:]
     ) throws -> RouteConfiguration {
         RouteConfiguration(
             name: name ?? provider, provider: provider, upstream: try UpstreamURL(parsing: upstream),
             credentials: credentials.mapValues(SecretReference.literal), defaults: .init(projectId: projectId),
-            timeout: timeout, options: options, file: "(test)")
+            timeout: timeout, maxConnections: maxConnections, options: options, file: "(test)")
     }
 }
 
@@ -93,18 +101,21 @@ func withGateway<T: Sendable>(
     routes makeRoutes: (RunningEmulators) throws -> [RouteConfiguration] = { try GatewayHarness.standardRoutes($0) },
     environment: [String: String] = [:],
     clientKeys: ClientKeys = .none,
+    clock: WallClock = .system,
     transport override: TransportOverride? = nil,
     _ body: (GatewayHarness) async throws -> T
 ) async throws -> T {
     try await withProviderEmulators(credentials: credentials) { emulators in
         let logs = LogCapture()
         let logger = logs.logger()
-        let client = HTTPClientTransport.makeClient(logger: logger)
-        let transport = override?.make(client) ?? HTTPClientTransport(client: client)
-        let table = RouteTable.resolve(try makeRoutes(emulators), environment: environment, transport: transport)
+        let clients = UpstreamClients(logger: logger)
+        let table = RouteTable.resolve(try makeRoutes(emulators), environment: environment, clock: clock) { route in
+            let transport = clients.transport(for: route)
+            return override?.make(transport) ?? transport
+        }
         let (ports, portSink) = AsyncStream.makeStream(of: Int.self)
         let app = SpliceGateway.buildApplication(
-            host: "127.0.0.1", port: 0, routes: table, transport: transport, clientKeys: clientKeys, logger: logger
+            host: "127.0.0.1", port: 0, routes: table, clientKeys: clientKeys, logger: logger
         ) { port in portSink.yield(port) }
         let result: Result<T, any Error> = await withTaskGroup(of: Void.self) { group in
             group.addTask { try? await app.run() }
@@ -118,14 +129,14 @@ func withGateway<T: Sendable>(
                 return .failure(error)
             }
         }
-        try await client.shutdown()
+        try await clients.shutdown()
         return try result.get()
     }
 }
 
-/// Replaces the gateway's upstream transport (a plain struct, so that trailing closures bind to `body`).
+/// Wraps or replaces each route's upstream transport (a plain struct, so that trailing closures bind to `body`).
 struct TransportOverride: Sendable {
-    let make: @Sendable (HTTPClient) -> any UpstreamTransport
+    let make: @Sendable (any UpstreamTransport) -> any UpstreamTransport
 }
 
 enum HarnessError: Error {

@@ -1,3 +1,5 @@
+import HTTPTypes
+
 /// AutoRender upload API: `POST /api/v1/multipart/complete` with `{"session_id"}` and `Authorization: Bearer`.
 /// The documented answer wraps the file in `{success, data}`; the official SDK models a flat file record:
 /// both are accepted.
@@ -9,18 +11,18 @@ package struct AutoRenderProvider: Provider {
     package let credentialKeys = CredentialKeys(requiredSets: [["apiKey"]], secret: ["apiKey"])
 
     package func makeAuthenticator(
-        route: RouteConfiguration, credentials: ResolvedCredentials, transport: any UpstreamTransport
+        route: RouteConfiguration, credentials: ResolvedCredentials, transport: any UpstreamTransport, clock: WallClock
     ) -> any UpstreamAuthenticator {
         let key = credentials["apiKey"] ?? ""
-        return StaticHeaderAuthenticator(headers: [(name: "Authorization", value: "Bearer \(key)")], secrets: [key])
+        return StaticHeaderAuthenticator(headers: [.authorization: "Bearer \(key)"], secrets: [key])
     }
 
     package func makeRequest(_ request: CompleteRequest, route: RouteConfiguration) throws(GatewayError) -> UpstreamRequest {
         guard let sessionId = request.uploadId else { throw .missingField("uploadId", provider: name) }
         let body: JSONObject = ["session_id": JSONValue(sessionId)]
         return UpstreamRequest(
-            method: "POST", upstream: route.upstream, path: "/api/v1/multipart/complete",
-            headers: [(name: "Content-Type", value: "application/json")], body: ProviderResponse.jsonBody(body))
+            method: .post, upstream: route.upstream, path: "/api/v1/multipart/complete",
+            headers: [.contentType: "application/json"], body: ProviderResponse.jsonBody(body))
     }
 
     /// AutoRender's code is `code`, its message `message`, else `error`.

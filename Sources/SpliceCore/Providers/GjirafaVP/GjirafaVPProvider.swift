@@ -1,3 +1,5 @@
+import HTTPTypes
+
 /// GjirafaTech VP Upload API: `PUT /api/projects/{projectId}/uploads/multipart-complete` with
 /// `{requestKey, parts:[{partNumber, eTag}], allowPartialComplete?}` — note VP's `eTag` spelling.
 /// The `Authorization` scheme is configurable (`scheme`, default `Bearer`; empty sends the key bare)
@@ -10,12 +12,12 @@ package struct GjirafaVPProvider: Provider {
     package let credentialKeys = CredentialKeys(requiredSets: [["apiKey"]], optional: ["scheme"], secret: ["apiKey"])
 
     package func makeAuthenticator(
-        route: RouteConfiguration, credentials: ResolvedCredentials, transport: any UpstreamTransport
+        route: RouteConfiguration, credentials: ResolvedCredentials, transport: any UpstreamTransport, clock: WallClock
     ) -> any UpstreamAuthenticator {
         let scheme = credentials["scheme"] ?? "Bearer"
         let key = credentials["apiKey"] ?? ""
         return StaticHeaderAuthenticator(
-            headers: [(name: "Authorization", value: scheme.isEmpty ? key : "\(scheme) \(key)")], secrets: [key])
+            headers: [.authorization: scheme.isEmpty ? key : "\(scheme) \(key)"], secrets: [key])
     }
 
     package func makeRequest(_ request: CompleteRequest, route: RouteConfiguration) throws(GatewayError) -> UpstreamRequest {
@@ -32,9 +34,9 @@ package struct GjirafaVPProvider: Provider {
             body["allowPartialComplete"] = .bool(allowPartial)
         }
         return UpstreamRequest(
-            method: "PUT", upstream: route.upstream,
+            method: .put, upstream: route.upstream,
             path: "/api/projects/\(PathEncoding.segment(projectId))/uploads/multipart-complete",
-            headers: [(name: "Content-Type", value: "application/json")], body: ProviderResponse.jsonBody(body))
+            headers: [.contentType: "application/json"], body: ProviderResponse.jsonBody(body))
     }
 
     /// VP's message is the first of `errors`, else of `messages`; it has no codes of its own.

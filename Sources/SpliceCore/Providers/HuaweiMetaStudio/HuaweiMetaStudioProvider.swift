@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import HuaweiSigner
 
 /// Huawei Cloud MetaStudio "confirm file upload": `POST /v1/{project_id}/files/{file_id}/complete` with
@@ -42,10 +43,10 @@ package struct HuaweiMetaStudioProvider: Provider {
     }
 
     package func makeAuthenticator(
-        route: RouteConfiguration, credentials: ResolvedCredentials, transport: any UpstreamTransport
+        route: RouteConfiguration, credentials: ResolvedCredentials, transport: any UpstreamTransport, clock: WallClock
     ) -> any UpstreamAuthenticator {
         if let token = credentials["token"] {
-            return StaticHeaderAuthenticator(headers: [(name: "X-Auth-Token", value: token)], secrets: [token])
+            return StaticHeaderAuthenticator(headers: [.huaweiAuthToken: token], secrets: [token])
         }
         let algorithm: HuaweiSigningAlgorithm =
             route.options["signingAlgorithm"] == Self.derivedAlgorithm
@@ -55,7 +56,8 @@ package struct HuaweiMetaStudioProvider: Provider {
             credentials: HuaweiCredentials(
                 accessKey: credentials["accessKey"] ?? "", secretKey: credentials["secretKey"] ?? ""),
             algorithm: algorithm)
-        return HuaweiSigningAuthenticator(signer: signer, secrets: [credentials["accessKey"], credentials["secretKey"]].compactMap { $0 })
+        return HuaweiSigningAuthenticator(
+            signer: signer, secrets: [credentials["accessKey"], credentials["secretKey"]].compactMap { $0 }, clock: clock)
     }
 
     package func makeRequest(_ request: CompleteRequest, route: RouteConfiguration) throws(GatewayError) -> UpstreamRequest {
@@ -74,15 +76,12 @@ package struct HuaweiMetaStudioProvider: Provider {
             body["auto_meta_analysis"] = .bool(analysis)
         }
         // As Huawei's SDK does, the project id also goes in X-Project-Id (and so is signed).
-        var headers: [(name: String, value: String)] = [
-            (name: "Content-Type", value: "application/json"),
-            (name: "X-Project-Id", value: projectId),
-        ]
+        var headers: HTTPFields = [.contentType: "application/json", .huaweiProjectId: projectId]
         if let userId = request.options.appUserId {
-            headers.append((name: "X-App-UserId", value: userId))
+            headers[.huaweiAppUserId] = userId
         }
         return UpstreamRequest(
-            method: "POST", upstream: route.upstream,
+            method: .post, upstream: route.upstream,
             path: "/v1/\(PathEncoding.segment(projectId))/files/\(PathEncoding.segment(fileId))/complete",
             headers: headers, body: ProviderResponse.jsonBody(body))
     }
@@ -113,7 +112,7 @@ package struct HuaweiMetaStudioProvider: Provider {
     package func interpret(
         _ response: UpstreamResponse, to request: CompleteRequest, route: RouteConfiguration
     ) throws(GatewayError) -> CompleteSuccess {
-        let requestId = response.header("X-Request-Id")
+        let requestId = response.headers[.requestId]
         guard response.isSuccess else {
             // API-gateway errors (`APIGW.*`) carry their id in a `request_id` field too.
             var error = ProviderResponse.error(
@@ -138,4 +137,13 @@ package struct HuaweiMetaStudioProvider: Provider {
             action: request.action, route: route.name, provider: name, uploadId: nil, file: FileInfo(id: request.fileId),
             upstreamStatus: response.status, upstreamRequestId: requestId, upstreamBody: body)
     }
+}
+
+extension HTTPField.Name {
+    /// An IAM token, in token mode instead of AK/SK signing.
+    static let huaweiAuthToken = Self("X-Auth-Token")!
+    /// The project id, sent (and signed) as Huawei's SDK does.
+    static let huaweiProjectId = Self("X-Project-Id")!
+    /// MetaStudio's `X-App-UserId` (`options.appUserId`).
+    static let huaweiAppUserId = Self("X-App-UserId")!
 }

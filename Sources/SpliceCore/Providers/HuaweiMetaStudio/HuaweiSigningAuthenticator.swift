@@ -1,20 +1,25 @@
 import Foundation
+import HTTPTypes
 import HuaweiSigner
 
-/// Signs every attempt afresh with AK/SK: a new `X-Sdk-Date`, over the exact method, path, `Host`,
+/// Signs every attempt afresh with AK/SK: a new `X-Sdk-Date`, over the exact method, path, query, `Host`,
 /// headers and body bytes that go on the wire.
 struct HuaweiSigningAuthenticator: UpstreamAuthenticator {
     let signer: HuaweiSigner
     let secrets: [String]
     /// Injected so tests can sign at a fixed time.
-    var now: @Sendable () -> Date = { Date() }
+    let clock: WallClock
 
     func authorize(_ request: inout UpstreamRequest) async throws(GatewayError) {
         let added = signer.sign(
-            method: request.method, host: request.upstream.hostHeader, path: request.wirePath,
-            headers: request.headers, body: request.body, date: now())
-        for header in added where header.name.lowercased() != "host" {
-            request.setHeader(header.name, header.value)
+            method: request.method.rawValue, host: request.upstream.hostHeader, path: request.wirePath,
+            query: request.query.map(HuaweiSigner.queryPairs) ?? [],
+            headers: request.headers.map { (name: $0.name.rawName, value: $0.value) }, body: request.body,
+            date: clock.now())
+        for header in added {
+            // The signer adds only `X-Sdk-Date` and `Authorization`; `Host` is the transport's.
+            guard let name = HTTPField.Name(header.name), name.canonicalName != "host" else { continue }
+            request.headers[name] = header.value
         }
     }
 

@@ -1,3 +1,5 @@
+import HTTPTypes
+
 /// SpatialGen Direct Upload: `POST /api/videos/uploads/{uploadSessionId}/files/{uploadId}/complete`
 /// with `X-SPATIALGEN-APPKEY`. Parts must be exactly 1…N; complete is documented as idempotent.
 package struct SpatialGenProvider: Provider {
@@ -8,10 +10,10 @@ package struct SpatialGenProvider: Provider {
     package let credentialKeys = CredentialKeys(requiredSets: [["appKey"]], secret: ["appKey"])
 
     package func makeAuthenticator(
-        route: RouteConfiguration, credentials: ResolvedCredentials, transport: any UpstreamTransport
+        route: RouteConfiguration, credentials: ResolvedCredentials, transport: any UpstreamTransport, clock: WallClock
     ) -> any UpstreamAuthenticator {
         let key = credentials["appKey"] ?? ""
-        return StaticHeaderAuthenticator(headers: [(name: "X-SPATIALGEN-APPKEY", value: key)], secrets: [key])
+        return StaticHeaderAuthenticator(headers: [.spatialgenAppKey: key], secrets: [key])
     }
 
     package func makeRequest(_ request: CompleteRequest, route: RouteConfiguration) throws(GatewayError) -> UpstreamRequest {
@@ -29,8 +31,8 @@ package struct SpatialGenProvider: Provider {
         let path =
             "/api/videos/uploads/\(PathEncoding.segment(sessionId))/files/\(PathEncoding.segment(uploadId))/complete"
         return UpstreamRequest(
-            method: "POST", upstream: route.upstream, path: path,
-            headers: [(name: "Content-Type", value: "application/json")], body: ProviderResponse.jsonBody(body))
+            method: .post, upstream: route.upstream, path: path,
+            headers: [.contentType: "application/json"], body: ProviderResponse.jsonBody(body))
     }
 
     package func interpret(
@@ -54,4 +56,9 @@ package struct SpatialGenProvider: Provider {
             action: request.action, route: route.name, provider: name, uploadId: request.uploadId, file: file,
             upstreamStatus: response.status, upstreamRequestId: nil, upstreamBody: body)
     }
+}
+
+extension HTTPField.Name {
+    /// SpatialGen's app key header.
+    static let spatialgenAppKey = Self("X-SPATIALGEN-APPKEY")!
 }

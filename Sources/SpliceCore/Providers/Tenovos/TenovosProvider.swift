@@ -1,3 +1,5 @@
+import HTTPTypes
+
 /// Tenovos `POST {upstream}/asset/complete` (operation FinishUpload), authenticated with `X-API-Key`
 /// plus the session tokens of `POST {upstream}/auth/token`. Tenovos sends the ID token raw in
 /// `Authorization` (no `Bearer`) and the access token in `AccessToken`.
@@ -11,12 +13,12 @@ package struct TenovosProvider: Provider {
         requiredSets: [["apiKey", "username", "password"]], optional: ["clientId"], secret: ["apiKey", "password"])
 
     package func makeAuthenticator(
-        route: RouteConfiguration, credentials: ResolvedCredentials, transport: any UpstreamTransport
+        route: RouteConfiguration, credentials: ResolvedCredentials, transport: any UpstreamTransport, clock: WallClock
     ) -> any UpstreamAuthenticator {
         let account = TenovosSessionManager.Account(
             upstream: route.upstream, apiKey: credentials["apiKey"] ?? "", username: credentials["username"] ?? "",
             password: credentials["password"] ?? "", clientId: credentials["clientId"], timeout: route.timeout)
-        return TenovosAuthenticator(sessions: TenovosSessionManager(account: account, transport: transport))
+        return TenovosAuthenticator(sessions: TenovosSessionManager(account: account, transport: transport, clock: clock))
     }
 
     package func makeRequest(_ request: CompleteRequest, route: RouteConfiguration) throws(GatewayError) -> UpstreamRequest {
@@ -34,8 +36,8 @@ package struct TenovosProvider: Provider {
         // Case-sensitive on Tenovos' side.
         body["action"] = JSONValue(request.action == .cancel ? "cancel" : "complete")
         return UpstreamRequest(
-            method: "POST", upstream: route.upstream, path: "/asset/complete",
-            headers: [(name: "Content-Type", value: "application/json")], body: ProviderResponse.jsonBody(body))
+            method: .post, upstream: route.upstream, path: "/asset/complete",
+            headers: [.contentType: "application/json"], body: ProviderResponse.jsonBody(body))
     }
 
     /// Tenovos has no codes; its message is `message`, with `detail` when given.
@@ -54,7 +56,7 @@ package struct TenovosProvider: Provider {
     ) throws(GatewayError) -> CompleteSuccess {
         guard response.isSuccess else {
             throw ProviderResponse.error(
-                from: response, provider: name, requestId: response.header("x-amzn-RequestId"), fields: Self.errorFields)
+                from: response, provider: name, requestId: response.headers[.amznRequestId], fields: Self.errorFields)
         }
         let body = try ProviderResponse.successObject(response, provider: name)
         if body["status"] == .string("error") || body["success"] == .bool(false) {
@@ -66,14 +68,13 @@ package struct TenovosProvider: Provider {
             key: body["s3Key"]?.stringValue)
         return CompleteSuccess(
             action: request.action, route: route.name, provider: name, uploadId: request.uploadId, file: file,
-            upstreamStatus: response.status, upstreamRequestId: response.header("x-amzn-RequestId"), upstreamBody: body)
+            upstreamStatus: response.status, upstreamRequestId: response.headers[.amznRequestId], upstreamBody: body)
     }
 }
 
 /// Adds `X-API-Key`, `Authorization` (the ID token, raw) and `AccessToken` from the route's shared session.
 struct TenovosAuthenticator: UpstreamAuthenticator {
     let sessions: TenovosSessionManager
-    private let apiKeyHeader = "X-API-Key"
 
     init(sessions: TenovosSessionManager) {
         self.sessions = sessions
@@ -81,14 +82,23 @@ struct TenovosAuthenticator: UpstreamAuthenticator {
 
     func authorize(_ request: inout UpstreamRequest) async throws(GatewayError) {
         let session = try await sessions.currentSession()
-        request.setHeader(apiKeyHeader, await sessions.apiKey)
-        request.setHeader("Authorization", session.idToken)
-        request.setHeader("AccessToken", session.accessToken)
+        request.headers[.tenovosAPIKey] = await sessions.apiKey
+        request.headers[.authorization] = session.idToken
+        request.headers[.tenovosAccessToken] = session.accessToken
     }
 
     func renewAfterRejection(of request: UpstreamRequest) async -> Bool {
-        await sessions.renewAfterRejection(ofIdToken: request.header("Authorization"))
+        await sessions.renewAfterRejection(ofIdToken: request.headers[.authorization])
     }
 
     func sensitiveValues() async -> [String] { await sessions.secrets }
+}
+
+extension HTTPField.Name {
+    /// The tenant's API key, on every Tenovos call including `/auth/token`.
+    static let tenovosAPIKey = Self("X-API-Key")!
+    /// The Cognito access token of the session (the ID token goes raw in `Authorization`).
+    static let tenovosAccessToken = Self("AccessToken")!
+    /// Tenovos' request id (its API runs behind AWS API Gateway).
+    static let amznRequestId = Self("x-amzn-RequestId")!
 }

@@ -1,8 +1,10 @@
+import HTTPTypes
 import Foundation
 
 /// Keeps one Tenovos session per route and shares it among all requests on that route: concurrent
 /// requests on a cold route wait for a single login; the session is refreshed ahead of expiry with the
-/// refresh token, falling back to a full login when the refresh is refused.
+/// refresh token, falling back to a full login when the refresh is refused. A renewal ahead of expiry that fails
+/// keeps the current tokens, which are good until they expire, and is tried again a little later.
 actor TenovosSessionManager {
     struct Account: Sendable {
         var upstream: UpstreamURL
@@ -15,28 +17,57 @@ actor TenovosSessionManager {
 
     private let account: Account
     private let transport: any UpstreamTransport
-    private let now: @Sendable () -> Date
+    private let clock: WallClock
     private var session: TenovosSession?
     /// The login or refresh under way, which every caller waits for instead of starting its own.
     private var pending: Task<TenovosSession, any Error>?
+    /// After a renewal ahead of expiry failed, the next one is not tried before this time (no login storm).
+    private var nextEarlyRenewal: Date?
 
-    init(account: Account, transport: any UpstreamTransport, now: @escaping @Sendable () -> Date = { Date() }) {
+    /// How long to wait before trying again a renewal ahead of expiry that failed.
+    static let earlyRenewalBackoff: TimeInterval = 15
+
+    init(account: Account, transport: any UpstreamTransport, clock: WallClock = .system) {
         self.account = account
         self.transport = transport
-        self.now = now
+        self.clock = clock
     }
 
     /// A session good for the next request: the current one, or a refreshed or new one.
     func currentSession() async throws(GatewayError) -> TenovosSession {
-        if let session, now() < session.refreshAt { return session }
-        return try await renew(from: session)
+        let now = clock.now()
+        guard let session, now >= session.refreshAt else {
+            if let session { return session }
+            return try await renew(from: nil)
+        }
+        guard now < session.expiresAt else {
+            self.session = nil
+            return try await renew(from: session)
+        }
+        // Ahead of expiry: renew, but the current tokens still work if that fails.
+        if let nextEarlyRenewal, now < nextEarlyRenewal { return session }
+        do {
+            let fresh = try await renew(from: session)
+            nextEarlyRenewal = nil
+            return fresh
+        } catch {
+            nextEarlyRenewal = now.addingTimeInterval(Self.earlyRenewalBackoff)
+            return session
+        }
     }
 
     /// Called after a 401 on a request that carried `idToken`. If the session was already replaced (another
     /// request got there first) the new one is used; otherwise it is renewed. Returns whether a session exists.
     func renewAfterRejection(ofIdToken idToken: String?) async -> Bool {
         if let session, session.idToken != idToken { return true }
-        return (try? await renew(from: session)) != nil
+        do {
+            _ = try await renew(from: session)
+            return true
+        } catch {
+            // Tenovos refused these tokens: they must not be sent again.
+            if session?.idToken == idToken { session = nil }
+            return false
+        }
     }
 
     var apiKey: String { account.apiKey }
@@ -60,7 +91,7 @@ actor TenovosSessionManager {
             return fresh
         } catch let error as GatewayError {
             if pending == task { pending = nil }
-            session = nil
+            // The callers decide whether the current session is still good (ahead of expiry) or not.
             throw error
         } catch {
             if pending == task { pending = nil }
@@ -87,8 +118,8 @@ actor TenovosSessionManager {
     /// message: the client did nothing wrong, Splice's credentials did not work.
     private func call(body: JSONObject) async throws(GatewayError) -> TenovosSession {
         let request = UpstreamRequest(
-            method: "POST", upstream: account.upstream, path: "/auth/token",
-            headers: [(name: "X-API-Key", value: account.apiKey), (name: "Content-Type", value: "application/json")],
+            method: .post, upstream: account.upstream, path: "/auth/token",
+            headers: [.tenovosAPIKey: account.apiKey, .contentType: "application/json"],
             body: ProviderResponse.jsonBody(body))
         let response: UpstreamResponse
         do {
@@ -111,7 +142,7 @@ actor TenovosSessionManager {
             throw error
         }
         let json = try ProviderResponse.successBody(response, provider: TenovosProvider.providerName, allowEmpty: false)
-        guard let json, let session = TenovosSession.parse(json, now: now()) else {
+        guard let json, let session = TenovosSession.parse(json, now: clock.now()) else {
             throw .badResponse(
                 status: response.status, provider: TenovosProvider.providerName,
                 reason: "an /auth/token answer without session tokens")

@@ -1,0 +1,100 @@
+import Logging
+import Synchronization
+
+/// One step of an upstream exchange, in the manner of soto-core's middleware stack: it may change the request,
+/// call the rest of the chain (once, several times, or not at all) and look at the answer. The transport is the
+/// end of every chain, so each call of `next` is one attempt on the wire, authorized afresh by the stages inside.
+///
+/// `/complete` runs renew-on-401 → authorize → transport; retries and passthrough add or swap stages, reusing these.
+package protocol UpstreamStage: Sendable {
+    func send(
+        _ request: UpstreamRequest, in exchange: UpstreamExchange, next: UpstreamExchange.Next
+    ) async throws -> UpstreamResponse
+}
+
+/// A request's way through the stages to the provider, and what happened on the way (attempts, waits).
+///
+/// Errors thrown are `GatewayError` (from a stage: a refused login), `UpstreamTransportError` (no usable answer),
+/// or `CancellationError`; the caller maps them to the contract.
+package struct UpstreamExchange: Sendable {
+    package typealias Next = @Sendable (UpstreamRequest) async throws -> UpstreamResponse
+
+    package let route: Route
+    package let authenticator: any UpstreamAuthenticator
+    package let stages: [any UpstreamStage]
+    package let logger: Logger
+    private let record = Record()
+
+    package init(route: Route, authenticator: any UpstreamAuthenticator, stages: [any UpstreamStage], logger: Logger) {
+        self.route = route
+        self.authenticator = authenticator
+        self.stages = stages
+        self.logger = logger
+    }
+
+    /// Runs `request` through every stage, then the route's transport.
+    package func run(_ request: UpstreamRequest) async throws -> UpstreamResponse {
+        try await run(request, from: 0)
+    }
+
+    private func run(_ request: UpstreamRequest, from index: Int) async throws -> UpstreamResponse {
+        guard index < stages.count else { return try await transmit(request) }
+        return try await stages[index].send(request, in: self, next: { try await self.run($0, from: index + 1) })
+    }
+
+    /// One attempt on the wire.
+    private func transmit(_ request: UpstreamRequest) async throws -> UpstreamResponse {
+        let attempt = record.beginAttempt(request)
+        let response: UpstreamResponse
+        do {
+            response = try await route.transport.send(request, timeout: route.configuration.timeout)
+        } catch let error as UpstreamTransportError {
+            logger.debug(
+                "upstream attempt failed",
+                metadata: ["route": "\(route.name)", "attempt": "\(attempt)", "failure": "\(error.logDescription)"])
+            throw error
+        }
+        record.waited(response.connectionWait)
+        logger.debug(
+            "upstream answered", metadata: ["route": "\(route.name)", "attempt": "\(attempt)", "status": "\(response.status)"])
+        return response
+    }
+
+    /// How many attempts went on the wire so far.
+    package var attempts: Int { record.state.withLock { $0.attempts } }
+    /// The time those attempts waited for a connection, summed.
+    package var connectionWait: Duration { record.state.withLock { $0.connectionWait } }
+    /// The last request put on the wire, credentials included.
+    package var lastSent: UpstreamRequest? { record.state.withLock { $0.lastSent } }
+
+    /// Counts shared by the copies of the exchange the stages hold.
+    private final class Record: Sendable {
+        let state = Mutex((attempts: 0, connectionWait: Duration.zero, lastSent: UpstreamRequest?.none))
+
+        func beginAttempt(_ request: UpstreamRequest) -> Int {
+            state.withLock { state in
+                state.attempts += 1
+                state.lastSent = request
+                return state.attempts
+            }
+        }
+
+        func waited(_ duration: Duration) {
+            state.withLock { $0.connectionWait += duration }
+        }
+    }
+}
+
+extension UpstreamTransportError {
+    /// For debug logs: a fixed phrase, never a value.
+    package var logDescription: String {
+        switch self {
+        case .timeout: "timeout"
+        case .noConnection: "no connection free"
+        case .unreachable(let reason): "unreachable: \(reason)"
+        case .connectionClosed: "connection closed"
+        case .responseTooLarge: "response too large"
+        case .invalidRequest(let reason): "request refused by the HTTP client: \(reason)"
+        }
+    }
+}

@@ -1,0 +1,10 @@
+import HTTPTypes
+
+// Header names that are valid tokens by construction: the initializer cannot fail for these literals.
+// Provider-specific names live in their provider's folder.
+extension HTTPField.Name {
+    /// The request id Splice keeps or makes, on every answer.
+    package static let requestId = Self("X-Request-Id")!
+    /// `upstream;dur=…, connection;dur=…, gateway;dur=…` on answers that reached a provider.
+    package static let serverTiming = Self("Server-Timing")!
+}

@@ -1,0 +1,77 @@
+import AsyncHTTPClient
+import Foundation
+import ProviderEmulators
+import SpliceCore
+import Testing
+
+/// Each route's connection pool, and a deadline that counts the provider's time, not the wait for a connection.
+@Suite(.timeLimit(.minutes(1))) struct UpstreamPoolTests {
+    static let complete = ErrorTableTests.requests[.spatialgen] ?? ""
+
+    static func spatialgen(timeout: Duration, maxConnections: Int = RouteConfiguration.defaultMaxConnections)
+        -> (RunningEmulators) throws -> [RouteConfiguration]
+    {
+        { emulators in
+            [
+                try GatewayHarness.route(
+                    "spatialgen", emulators.spatialgen.baseURL, ["appKey": emulators.credentials.spatialgenAppKey],
+                    timeout: timeout, maxConnections: maxConnections)
+            ]
+        }
+    }
+
+    static func postConcurrently(_ count: Int, to gateway: GatewayHarness) async throws -> [GatewayHarness.Answer] {
+        try await withThrowingTaskGroup(of: GatewayHarness.Answer.self) { group in
+            for _ in 0..<count {
+                group.addTask { try await gateway.post(Self.complete) }
+            }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+    }
+
+    /// AsyncHTTPClient's default pool (8 per host) made 48 concurrent completes against a provider taking 0.6 s
+    /// queue for up to 3.6 s, past a 2 s deadline.
+    @Test func concurrentCompletesToASlowProviderAreNotQueuedIntoTimeouts() async throws {
+        try await withGateway(routes: Self.spatialgen(timeout: .seconds(2))) { gateway in
+            gateway.emulators.spatialgen.setFault(.delay(.milliseconds(600)))
+            let answers = try await Self.postConcurrently(48, to: gateway)
+            #expect(answers.map(\.status) == Array(repeating: 200, count: 48), "\(answers.compactMap(\.errorCode))")
+        }
+    }
+
+    /// One connection, four requests, a provider taking 0.4 s and a 1 s deadline: the last request waits about
+    /// 1.2 s for the connection, but the provider answers it within its deadline.
+    @Test func waitingForAConnectionDoesNotCountAgainstTheDeadline() async throws {
+        try await withGateway(routes: Self.spatialgen(timeout: .seconds(1), maxConnections: 1)) { gateway in
+            gateway.emulators.spatialgen.setFault(.delay(.milliseconds(400)))
+            let answers = try await Self.postConcurrently(4, to: gateway)
+            #expect(answers.map(\.status) == [200, 200, 200, 200], "\(answers.compactMap(\.errorCode))")
+            let waits = answers.compactMap { $0.header("Server-Timing") }.compactMap(Self.connectionMilliseconds)
+            #expect(waits.count == 4)
+            // Someone waited for the one connection; the time is reported, apart from the provider's.
+            #expect(waits.contains { $0 > 100 }, "\(waits)")
+        }
+    }
+
+    /// The provider's own slowness is still a timeout.
+    @Test func aProviderSlowerThanTheDeadlineIsATimeout() async throws {
+        try await withGateway(routes: Self.spatialgen(timeout: .milliseconds(300))) { gateway in
+            gateway.emulators.spatialgen.setFault(.delay(.seconds(2)))
+            let answer = try await gateway.post(Self.complete)
+            ErrorTableTests.expectError(
+                answer, status: 504, code: "upstream_timeout", source: "gateway", retryable: true, route: "spatialgen",
+                provider: "spatialgen")
+        }
+    }
+
+    /// `upstream;dur=…, connection;dur=…, gateway;dur=…`: the connection figure.
+    static func connectionMilliseconds(_ serverTiming: String) -> Double? {
+        for metric in serverTiming.split(separator: ",") {
+            let parts = metric.trimmingCharacters(in: .whitespaces).split(separator: ";")
+            if parts.first == "connection", let duration = parts.last, duration.hasPrefix("dur=") {
+                return Double(duration.dropFirst(4))
+            }
+        }
+        return nil
+    }
+}
