@@ -83,8 +83,7 @@ import Testing
 
     @Test func aRefusedRequestIsAnInternalErrorThatNamesNoValue() throws {
         let route = try Self.route(provider: "spatialgen", credentials: ["appKey": "sg-app-key-123456"], transport: ScriptedTransport([]))
-        let error = try CompletionService.gatewayError(
-            for: UpstreamTransportError.invalidRequest(reason: "Invalid header field values"), on: route, logger: Logger(label: "t"))
+        let error = try Self.exchange(route).contractError(for: UpstreamTransportError.invalidRequest(reason: "Invalid header field values"))
         #expect(error.code == .internalError && error.status == 500)
     }
 

@@ -1,7 +1,7 @@
 import Yams
 
 extension RouteConfiguration {
-    static let topLevelKeys = ["provider", "upstream", "credentials", "defaults", "timeoutSeconds", "maxConnections", "options"]
+    static let topLevelKeys = ["provider", "upstream", "credentials", "defaults", "timeoutSeconds", "maxConnections", "passthrough", "options"]
     static let defaultsKeys = ["projectId"]
 
     /// Reads one route file. Every problem found is returned, each with its line.
@@ -11,6 +11,10 @@ extension RouteConfiguration {
         var reader = YAMLReader(file: file)
         guard RouteConfiguration.isValidName(name) else {
             reader.report(nil, "route name '\(name)' must match [a-z0-9][a-z0-9-]{0,62} (it is the file name)")
+            return .failure(ConfigurationError(reader.problems))
+        }
+        guard !reservedNames.contains(name) else {
+            reader.report(nil, "route name '\(name)' is reserved: /\(name) is one of Splice's own endpoints; rename the file")
             return .failure(ConfigurationError(reader.problems))
         }
         guard let root = reader.compose(text) else {
@@ -31,6 +35,7 @@ extension RouteConfiguration {
         var defaults = Defaults()
         var timeout = defaultTimeout
         var maxConnections = defaultMaxConnections
+        var passthrough = PassthroughConfiguration()
         var options: [String: String] = [:]
         var optionsNode: Node?
 
@@ -88,6 +93,8 @@ extension RouteConfiguration {
                     continue
                 }
                 maxConnections = count
+            case "passthrough":
+                if let parsed = parsePassthrough(member.value, reader: &reader) { passthrough = parsed }
             case "options":
                 optionsNode = member.value
             default:
@@ -127,7 +134,8 @@ extension RouteConfiguration {
         }
         let route = RouteConfiguration(
             name: name, provider: providerName, upstream: upstream, credentials: credentials, defaults: defaults,
-            timeout: timeout, maxConnections: maxConnections, options: options, file: file, directory: directory)
+            timeout: timeout, maxConnections: maxConnections, passthrough: passthrough, options: options, file: file,
+            directory: directory)
         let providerProblems = provider.validate(route: route)
         guard providerProblems.isEmpty else {
             let line = optionsNode?.mark?.line ?? root.mark?.line ?? 1

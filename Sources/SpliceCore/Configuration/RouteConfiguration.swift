@@ -10,6 +10,8 @@ package struct RouteConfiguration: Sendable {
     package var timeout: Duration
     /// The most connections the route keeps open to its upstream; more concurrent requests wait for a free one.
     package var maxConnections: Int
+    /// The provider's own API for existing clients (`passthrough:`).
+    package var passthrough: PassthroughConfiguration
     /// Provider-specific settings (`options:`), validated by the provider.
     package var options: [String: String]
     /// The route file, for messages.
@@ -34,8 +36,8 @@ package struct RouteConfiguration: Sendable {
     package init(
         name: String, provider: String, upstream: UpstreamURL, credentials: [String: SecretReference],
         defaults: Defaults = Defaults(), timeout: Duration = defaultTimeout,
-        maxConnections: Int = defaultMaxConnections, options: [String: String] = [:],
-        file: String = "", directory: String = "."
+        maxConnections: Int = defaultMaxConnections, passthrough: PassthroughConfiguration = PassthroughConfiguration(),
+        options: [String: String] = [:], file: String = "", directory: String = "."
     ) {
         self.name = name
         self.provider = provider
@@ -44,6 +46,7 @@ package struct RouteConfiguration: Sendable {
         self.defaults = defaults
         self.timeout = timeout
         self.maxConnections = maxConnections
+        self.passthrough = passthrough
         self.options = options
         self.file = file
         self.directory = directory

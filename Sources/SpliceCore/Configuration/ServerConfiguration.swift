@@ -120,6 +120,8 @@ extension ServerConfiguration {
 package struct ClientKeys: Sendable {
     struct Entry: Sendable {
         var name: String
+        /// Kept for the one check that needs the key itself: a Huawei passthrough client signs with it.
+        var key: String
         var digest: [UInt8]
         var access: ClientAccess
     }
@@ -146,13 +148,18 @@ package struct ClientKeys: Sendable {
             case .success(let key):
                 entries.append(
                     Entry(
-                        name: client.name, digest: Array(SHA256.hash(data: Array(key.utf8))),
+                        name: client.name, key: key, digest: Array(SHA256.hash(data: Array(key.utf8))),
                         access: client.routes.map(ClientAccess.routes) ?? .allRoutes))
             case .failure(let failure):
                 unresolved.append((name: client.name, reason: failure.reason))
             }
         }
         self.init(entries: entries, required: !configurations.isEmpty, unresolved: unresolved)
+    }
+
+    /// The client of that name (whose key a signature is checked against), or `nil`.
+    package func client(named name: String) -> (key: String, access: ClientAccess)? {
+        entries.first { $0.name == name }.map { ($0.key, $0.access) }
     }
 
     /// The access granted to a presented key, or `nil` when it matches no client.

@@ -1,8 +1,9 @@
 import Logging
 
-/// What happened to one `/complete` request: the answer, and what the server logs and times.
-package struct CompletionOutcome: Sendable {
-    package var result: Result<CompleteSuccess, GatewayError>
+/// What happened to one client request that Splice sent on (or refused): the answer, and what the server
+/// logs and times.
+package struct ExchangeOutcome<Success: Sendable>: Sendable {
+    package var result: Result<Success, GatewayError>
     package var route: String?
     package var provider: String?
     /// Time spent waiting on the provider once connected (all attempts, including obtaining credentials);
@@ -13,7 +14,7 @@ package struct CompletionOutcome: Sendable {
     package var attempts: Int
 
     package init(
-        result: Result<CompleteSuccess, GatewayError>, route: String? = nil, provider: String? = nil,
+        result: Result<Success, GatewayError>, route: String? = nil, provider: String? = nil,
         upstreamDuration: Duration? = nil, attempts: Int = 0
     ) {
         self.result = result
@@ -23,6 +24,9 @@ package struct CompletionOutcome: Sendable {
         self.attempts = attempts
     }
 }
+
+/// A `/complete` request's outcome: the contract's success or error.
+package typealias CompletionOutcome = ExchangeOutcome<CompleteSuccess>
 
 /// The `/complete` pipeline: check the request, pick the route, translate, run the upstream exchange, normalize.
 package struct CompletionService: Sendable {
@@ -81,7 +85,7 @@ package struct CompletionService: Sendable {
                 try route.provider.interpret(response, to: request, route: route.configuration)
             }
         } catch {
-            result = .failure(try Self.gatewayError(for: error, on: route, logger: context.logger))
+            result = .failure(try exchange.contractError(for: error))
         }
         // Waiting for a connection is Splice's own time, reported apart from the provider's.
         outcome.connectionWait = exchange.connectionWait
@@ -93,28 +97,6 @@ package struct CompletionService: Sendable {
         case .failure(let error): outcome.result = .failure(redactor.redact(error.on(route: name, provider: providerName)))
         }
         return outcome
-    }
-
-    /// The contract's error for what an exchange threw; a cancelled task is passed through, not reported.
-    static func gatewayError(
-        for error: any Error, on route: Route, logger: Logger
-    ) throws(CancellationError) -> GatewayError {
-        switch error {
-        case let error as GatewayError:
-            return error
-        case let error as UpstreamTransportError:
-            if case .invalidRequest(let reason) = error {
-                logger.error("the HTTP client refused the upstream request", metadata: ["route": "\(route.name)", "reason": "\(reason)"])
-            }
-            return error.gatewayError(provider: route.provider.name, timeout: route.configuration.timeout)
-        case is CancellationError:
-            throw CancellationError()
-        default:
-            // The type's name only: a description may carry a header value.
-            logger.error(
-                "unexpected error while calling the provider", metadata: ["route": "\(route.name)", "error": "\(type(of: error))"])
-            return .internalError
-        }
     }
 }
 

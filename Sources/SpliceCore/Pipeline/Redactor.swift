@@ -21,6 +21,12 @@ package struct Redactor: Sendable {
         return result
     }
 
+    /// A body's bytes with every secret replaced, when they are UTF-8 text; other bytes are returned as they are.
+    package func redact(bytes: [UInt8]) -> [UInt8] {
+        guard !secrets.isEmpty, let text = String(validating: bytes, as: UTF8.self) else { return bytes }
+        return Array(redact(text).utf8)
+    }
+
     package func redact(_ value: JSONValue) -> JSONValue {
         guard !secrets.isEmpty else { return value }
         switch value {

@@ -15,6 +15,8 @@ package protocol Provider: Sendable {
     var credentialKeys: CredentialKeys { get }
     /// Provider-specific keys allowed under a route's `options` (none by default).
     var optionKeys: [String] { get }
+    /// How the provider's own API passes through Splice (credential headers, client identity, bodies).
+    var passthrough: PassthroughDialect { get }
 
     /// Checks a route's provider-specific settings at load time; returns problems as messages.
     func validate(route: RouteConfiguration) -> [String]

@@ -7,4 +7,6 @@ extension HTTPField.Name {
     package static let requestId = Self("X-Request-Id")!
     /// `upstream;dur=…, connection;dur=…, gateway;dur=…` on answers that reached a provider.
     package static let serverTiming = Self("Server-Timing")!
+    /// On a passthrough answer: the provider's own `X-Request-Id`, since `X-Request-Id` is Splice's.
+    package static let upstreamRequestId = Self("X-Upstream-Request-Id")!
 }

@@ -10,11 +10,14 @@ package struct UpstreamRequest: Sendable {
     package var query: String?
     /// Every header but `Host`, which the transport sets from `upstream` (and a signer signs as `hostHeader`).
     package var headers: HTTPFields
+    /// The body in memory: it can be signed and sent again. Empty when `stream` is set.
     package var body: [UInt8]
+    /// A body streamed through as it arrives (passthrough): sent once, never kept.
+    package var stream: (any StreamedBody)?
 
     package init(
         method: HTTPRequest.Method, upstream: UpstreamURL, path: String, query: String? = nil,
-        headers: HTTPFields = [:], body: [UInt8] = []
+        headers: HTTPFields = [:], body: [UInt8] = [], stream: (any StreamedBody)? = nil
     ) {
         self.method = method
         self.upstream = upstream
@@ -22,7 +25,11 @@ package struct UpstreamRequest: Sendable {
         self.query = query
         self.headers = headers
         self.body = body
+        self.stream = stream
     }
+
+    /// Whether the request can be sent again (its body is in memory).
+    package var isReplayable: Bool { stream == nil }
 
     /// The path exactly as it goes on the wire, without the query.
     package var wirePath: String { upstream.pathPrefix + path }
@@ -37,14 +44,21 @@ package struct UpstreamRequest: Sendable {
 package struct UpstreamResponse: Sendable {
     package var status: Int
     package var headers: HTTPFields
+    /// The body read in full; empty when `stream` is set.
     package var body: [UInt8]
+    /// The body still to be read from the provider (passthrough answers are streamed to the client).
+    package var stream: (any StreamedBody)?
     /// How long the request waited for a connection (from the pool, or a new one being opened) before it was sent.
     package var connectionWait: Duration
 
-    package init(status: Int, headers: HTTPFields = [:], body: [UInt8] = [], connectionWait: Duration = .zero) {
+    package init(
+        status: Int, headers: HTTPFields = [:], body: [UInt8] = [], stream: (any StreamedBody)? = nil,
+        connectionWait: Duration = .zero
+    ) {
         self.status = status
         self.headers = headers
         self.body = body
+        self.stream = stream
         self.connectionWait = connectionWait
     }
 
@@ -68,9 +82,26 @@ package enum UpstreamTransportError: Error, Sendable, Equatable {
     case invalidRequest(reason: String)
 }
 
+/// A body that flows through Splice without being kept. Its bytes are the server's business (the pipeline only
+/// passes it along); `length` is the declared size when known.
+package protocol StreamedBody: Sendable {
+    var length: Int? { get }
+}
+
 /// Sends requests to providers. The server uses AsyncHTTPClient; tests may substitute their own.
 package protocol UpstreamTransport: Sendable {
     /// Sends `request` and reads the whole answer, giving up `timeout` after the request was sent.
     /// A task cancelled meanwhile throws `CancellationError`.
     func send(_ request: UpstreamRequest, timeout: Duration) async throws -> UpstreamResponse
+
+    /// Sends `request` and returns as soon as the answer's head arrives, its body in `stream` (passthrough).
+    /// `timeout` runs from when the request was sent until the head arrives.
+    func open(_ request: UpstreamRequest, timeout: Duration) async throws -> UpstreamResponse
+}
+
+extension UpstreamTransport {
+    /// Transports that cannot stream (test doubles) read the whole answer.
+    package func open(_ request: UpstreamRequest, timeout: Duration) async throws -> UpstreamResponse {
+        try await send(request, timeout: timeout)
+    }
 }

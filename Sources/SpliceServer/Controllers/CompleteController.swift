@@ -57,9 +57,7 @@ package struct CompleteController: Sendable {
         }
         if let upstream = outcome.upstreamDuration {
             let connection = outcome.connectionWait ?? .zero
-            let gateway = total - upstream - connection
-            response.headers[.serverTiming] =
-                "upstream;dur=\(Self.format(upstream)), connection;dur=\(Self.format(connection)), gateway;dur=\(Self.format(gateway))"
+            response.headers[.serverTiming] = Self.serverTiming(upstream: upstream, connection: connection, total: total)
             logMetadata["upstream_ms"] = "\(Self.format(upstream))"
             logMetadata["connection_ms"] = "\(Self.format(connection))"
             logMetadata["attempts"] = "\(outcome.attempts)"
@@ -74,6 +72,13 @@ package struct CompleteController: Sendable {
         guard let mediaType = MediaType(from: contentType), mediaType.isType(MediaType(type: .application)) else { return false }
         let subType = mediaType.subType.lowercased()
         return subType == "json" || subType.hasSuffix("+json")
+    }
+
+    /// `upstream;dur=…, connection;dur=…, gateway;dur=…` in milliseconds: the provider's time, the wait for a
+    /// connection to it, and the rest (Splice's own).
+    static func serverTiming(upstream: Duration, connection: Duration, total: Duration) -> String {
+        let gateway = total - upstream - connection
+        return "upstream;dur=\(format(upstream)), connection;dur=\(format(connection)), gateway;dur=\(format(gateway))"
     }
 
     /// Milliseconds with up to three decimals.

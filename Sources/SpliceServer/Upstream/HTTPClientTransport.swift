@@ -99,6 +99,59 @@ package struct HTTPClientTransport: UpstreamTransport {
             .identityCodingIncorrectlyPresent, .contentLengthMissing, .alreadyShutdown,
         ].map(\.shortDescription))
 
+    /// Streams `request` (and its body, when it has a stream) and returns at the answer's head, its body unread.
+    ///
+    /// The deadline runs until the head arrives: `timeout` plus the connection wait limit, counted from when the
+    /// request body has been read to its end, so that a large upload is not cut by the provider's deadline.
+    package func open(_ request: UpstreamRequest, timeout: Duration) async throws -> UpstreamResponse {
+        var clientRequest = HTTPClientRequest(url: request.url)
+        clientRequest.method = HTTPMethod(rawValue: request.method.rawValue)
+        clientRequest.headers.add(name: "Host", value: request.upstream.hostHeader)
+        for field in request.headers {
+            clientRequest.headers.add(name: field.name.rawName, value: field.value)
+        }
+        let sent: SentSignal?
+        if let stream = request.stream as? InboundBodyStream {
+            clientRequest.body = .stream(stream, length: stream.length.map { .known(Int64($0)) } ?? .unknown)
+            sent = stream.sent
+        } else {
+            if !request.body.isEmpty { clientRequest.body = .bytes(request.body) }
+            sent = nil
+        }
+        let budget = Duration.nanoseconds(Self.connectionWaitLimit.nanoseconds) + timeout
+        let prepared = clientRequest
+        let response: HTTPClientResponse
+        do {
+            response = try await withThrowingTaskGroup(of: HTTPClientResponse?.self) { group in
+                group.addTask { try await client.execute(prepared, deadline: .distantFuture) }
+                group.addTask {
+                    await sent?.wait()
+                    try await Task.sleep(for: budget)
+                    return nil
+                }
+                defer { group.cancelAll() }
+                guard let first = try await group.next(), let response = first else {
+                    throw UpstreamTransportError.timeout
+                }
+                return response
+            }
+        } catch let error as UpstreamTransportError {
+            throw error
+        } catch {
+            if Task.isCancelled { throw CancellationError() }
+            if let error = error as? HTTPClientError { throw Self.map(error, sent: false) }
+            throw Self.map(other: error)
+        }
+        var fields = HTTPFields()
+        for header in response.headers {
+            guard let name = HTTPField.Name(header.name) else { continue }
+            fields.append(HTTPField(name: name, value: header.value))
+        }
+        let length = response.headers.first(name: "Content-Length").flatMap(Int.init)
+        return UpstreamResponse(
+            status: Int(response.status.code), headers: fields, stream: ProviderBodyStream(body: response.body, length: length))
+    }
+
     /// AsyncHTTPClient's errors, by what they mean for the request. Only `shortDescription` is ever kept: the
     /// full description carries associated values (an offending header value, which may be a credential).
     static func map(_ error: HTTPClientError, sent: Bool) -> UpstreamTransportError {

@@ -10,7 +10,8 @@ package struct RenewOnRejectionStage: UpstreamStage {
     ) async throws -> UpstreamResponse {
         let response = try await next(request)
         // The authenticator must see the credentials the refused attempt carried, which the inner stages added.
-        guard response.status == 401, let refused = exchange.lastSent,
+        // A streamed body is gone once sent: that request cannot be tried again.
+        guard response.status == 401, request.isReplayable, let refused = exchange.lastSent,
             await exchange.authenticator.renewAfterRejection(of: refused)
         else { return response }
         exchange.logger.info(

@@ -23,13 +23,19 @@ package struct UpstreamExchange: Sendable {
     package let authenticator: any UpstreamAuthenticator
     package let stages: [any UpstreamStage]
     package let logger: Logger
+    /// Whether answers are streamed to the client (passthrough) or read whole (`/complete`).
+    package let streamsAnswers: Bool
     private let record = Record()
 
-    package init(route: Route, authenticator: any UpstreamAuthenticator, stages: [any UpstreamStage], logger: Logger) {
+    package init(
+        route: Route, authenticator: any UpstreamAuthenticator, stages: [any UpstreamStage], logger: Logger,
+        streamsAnswers: Bool = false
+    ) {
         self.route = route
         self.authenticator = authenticator
         self.stages = stages
         self.logger = logger
+        self.streamsAnswers = streamsAnswers
     }
 
     /// Runs `request` through every stage, then the route's transport.
@@ -47,7 +53,10 @@ package struct UpstreamExchange: Sendable {
         let attempt = record.beginAttempt(request)
         let response: UpstreamResponse
         do {
-            response = try await route.transport.send(request, timeout: route.configuration.timeout)
+            response =
+                streamsAnswers
+                ? try await route.transport.open(request, timeout: route.configuration.timeout)
+                : try await route.transport.send(request, timeout: route.configuration.timeout)
         } catch let error as UpstreamTransportError {
             logger.debug(
                 "upstream attempt failed",
@@ -58,6 +67,27 @@ package struct UpstreamExchange: Sendable {
         logger.debug(
             "upstream answered", metadata: ["route": "\(route.name)", "attempt": "\(attempt)", "status": "\(response.status)"])
         return response
+    }
+
+    /// The contract's error for what `run` threw; a cancelled task is passed through, not reported.
+    package func contractError(for error: any Error) throws(CancellationError) -> GatewayError {
+        switch error {
+        case let error as GatewayError:
+            return error
+        case let error as UpstreamTransportError:
+            if case .invalidRequest(let reason) = error {
+                logger.error(
+                    "the HTTP client refused the upstream request", metadata: ["route": "\(route.name)", "reason": "\(reason)"])
+            }
+            return error.gatewayError(provider: route.provider.name, timeout: route.configuration.timeout)
+        case is CancellationError:
+            throw CancellationError()
+        default:
+            // The type's name only: a description may carry a header value.
+            logger.error(
+                "unexpected error while calling the provider", metadata: ["route": "\(route.name)", "error": "\(type(of: error))"])
+            return .internalError
+        }
     }
 
     /// How many attempts went on the wire so far.

@@ -9,6 +9,10 @@ package struct AutoRenderProvider: Provider {
     package let name = "autorender"
     package let actions: [CompleteAction] = [.complete]
     package let credentialKeys = CredentialKeys(requiredSets: [["apiKey"]], secret: ["apiKey"])
+    /// The official SDK sends `x-api-key`; the docs say `Authorization: Bearer`. Splice sends the latter.
+    package let passthrough = PassthroughDialect(
+        credentialHeaders: [.authorization, .autorenderAPIKey],
+        clientKey: { headers in PassthroughDialect.bearerToken(headers) ?? headers[.autorenderAPIKey] })
 
     package func makeAuthenticator(
         route: RouteConfiguration, credentials: ResolvedCredentials, transport: any UpstreamTransport, clock: WallClock
@@ -53,4 +57,9 @@ package struct AutoRenderProvider: Provider {
             action: request.action, route: route.name, provider: name, uploadId: request.uploadId, file: file,
             upstreamStatus: response.status, upstreamRequestId: nil, upstreamBody: body)
     }
+}
+
+extension HTTPField.Name {
+    /// What AutoRender's official SDK sends its key in.
+    static let autorenderAPIKey = Self("x-api-key")!
 }

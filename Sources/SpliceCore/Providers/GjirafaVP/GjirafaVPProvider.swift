@@ -10,6 +10,13 @@ package struct GjirafaVPProvider: Provider {
     package let name = "gjirafa-vp"
     package let actions: [CompleteAction] = [.complete]
     package let credentialKeys = CredentialKeys(requiredSets: [["apiKey"]], optional: ["scheme"], secret: ["apiKey"])
+    /// A client's key in `Authorization`, with a scheme or bare.
+    package let passthrough = PassthroughDialect(
+        credentialHeaders: [.authorization],
+        clientKey: { headers in
+            guard let value = headers[.authorization] else { return nil }
+            return PassthroughDialect.bearerToken(headers) ?? value.split(separator: " ").last.map(String.init)
+        })
 
     package func makeAuthenticator(
         route: RouteConfiguration, credentials: ResolvedCredentials, transport: any UpstreamTransport, clock: WallClock

@@ -16,6 +16,13 @@ package struct HuaweiMetaStudioProvider: Provider {
     /// `V11-HMAC-SHA256`; the latter needs `region` (or a `metastudio.{region}.myhuaweicloud.com` upstream)
     /// and `service` (default `metastudio`).
     package let optionKeys = ["signingAlgorithm", "region", "service"]
+    /// The client's SDK signs with AK = its client name, SK = its client key; Splice checks that signature, then
+    /// signs what it forwards with the route's AK/SK: the body is needed whole (up to 12 MiB) for that.
+    package let passthrough = PassthroughDialect(
+        credentialHeaders: [.authorization, .huaweiSdkDate, .huaweiAuthToken, .huaweiSecurityToken],
+        bodyHandling: .bufferToSign(limit: 12 * 1024 * 1024),
+        clientSignature: HuaweiClientSignature(),
+        forwardedHeaders: HuaweiClientSignature.signedByClient)
 
     static let sdkAlgorithm = "SDK-HMAC-SHA256"
     static let derivedAlgorithm = "V11-HMAC-SHA256"
@@ -146,4 +153,10 @@ extension HTTPField.Name {
     static let huaweiProjectId = Self("X-Project-Id")!
     /// MetaStudio's `X-App-UserId` (`options.appUserId`).
     static let huaweiAppUserId = Self("X-App-UserId")!
+    /// The signing time, `YYYYMMDDTHHMMSSZ`.
+    static let huaweiSdkDate = Self("X-Sdk-Date")!
+    /// `UNSIGNED-PAYLOAD` when the body is not part of the signature.
+    static let huaweiContentSHA256 = Self("X-Sdk-Content-Sha256")!
+    /// Temporary credentials' security token.
+    static let huaweiSecurityToken = Self("X-Security-Token")!
 }

@@ -11,16 +11,17 @@ struct HuaweiSigningAuthenticator: UpstreamAuthenticator {
     let clock: WallClock
 
     func authorize(_ request: inout UpstreamRequest) async throws(GatewayError) {
-        let added = signer.sign(
-            method: request.method.rawValue, host: request.upstream.hostHeader, path: request.wirePath,
+        request.headers[.huaweiSdkDate] = HuaweiSigner.sdkDate(clock.now())
+        request.headers[.authorization] = nil
+        let headers = request.headers.map { (name: $0.name.rawName, value: $0.value) }
+        // A streamed body (passthrough, over 12 MiB) is signed as UNSIGNED-PAYLOAD, which its client asked for.
+        let payload: HuaweiPayload =
+            request.stream == nil ? HuaweiPayload(body: request.body, headers: headers) : .unsigned
+        let input = HuaweiSigningInput(
+            method: request.method.rawValue, path: request.wirePath,
             query: request.query.map(HuaweiSigner.queryPairs) ?? [],
-            headers: request.headers.map { (name: $0.name.rawName, value: $0.value) }, body: request.body,
-            date: clock.now())
-        for header in added {
-            // The signer adds only `X-Sdk-Date` and `Authorization`; `Host` is the transport's.
-            guard let name = HTTPField.Name(header.name), name.canonicalName != "host" else { continue }
-            request.headers[name] = header.value
-        }
+            headers: headers + [(name: "Host", value: request.upstream.hostHeader)], payload: payload)
+        request.headers[.authorization] = signer.authorization(for: input)
     }
 
     /// A refused signature is not fixed by signing again with the same keys and clock.

@@ -8,6 +8,8 @@ package struct SpatialGenProvider: Provider {
     package let name = "spatialgen"
     package let actions: [CompleteAction] = [.complete]
     package let credentialKeys = CredentialKeys(requiredSets: [["appKey"]], secret: ["appKey"])
+    package let passthrough = PassthroughDialect(
+        credentialHeaders: [.spatialgenAppKey], clientKey: { $0[.spatialgenAppKey] })
 
     package func makeAuthenticator(
         route: RouteConfiguration, credentials: ResolvedCredentials, transport: any UpstreamTransport, clock: WallClock

@@ -11,6 +11,13 @@ package struct TenovosProvider: Provider {
     package let actions: [CompleteAction] = [.complete, .cancel]
     package let credentialKeys = CredentialKeys(
         requiredSets: [["apiKey", "username", "password"]], optional: ["clientId"], secret: ["apiKey", "password"])
+    /// Splice answers the client's `/auth/token` itself and replaces the three Tenovos headers on every other call;
+    /// a body is kept (up to 2 MiB) for the one retry after a 401.
+    package let passthrough = PassthroughDialect(
+        credentialHeaders: [.tenovosAPIKey, .authorization, .tenovosAccessToken],
+        clientKey: { $0[.tenovosAPIKey] },
+        bodyHandling: .keepForRetry(limit: 2 * 1024 * 1024),
+        localAnswer: TenovosLocalAuth.answer)
 
     package func makeAuthenticator(
         route: RouteConfiguration, credentials: ResolvedCredentials, transport: any UpstreamTransport, clock: WallClock

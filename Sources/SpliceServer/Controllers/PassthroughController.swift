@@ -1,0 +1,145 @@
+import AsyncHTTPClient
+import HTTPTypes
+import Hummingbird
+import Logging
+import NIOCore
+import SpliceCore
+
+/// The providers' own APIs: `/{route}/…` on the gateway's listener, and everything on a route's own
+/// `passthrough.listen` port. Reads the body as the route needs it, runs the passthrough pipeline, and streams
+/// the provider's answer back as it came, with `X-Request-Id` and `Server-Timing`.
+package struct PassthroughMiddleware: RouterMiddleware {
+    package typealias Context = SpliceRequestContext
+
+    let service: PassthroughService
+    /// The route a `passthrough.listen` port serves at its root; `nil` on the gateway's listener.
+    let fixedRoute: String?
+
+    package init(service: PassthroughService, fixedRoute: String? = nil) {
+        self.service = service
+        self.fixedRoute = fixedRoute
+    }
+
+    /// Error answers up to this size are read whole, so that no secret a provider echoes reaches the client.
+    static let redactedErrorLimit = 1024 * 1024
+
+    package func handle(
+        _ request: Request, context: Context, next: (Request, Context) async throws -> Response
+    ) async throws -> Response {
+        let path = request.uri.path
+        if let fixedRoute {
+            return try await respond(to: request, context: context, route: fixedRoute, path: path)
+        }
+        // `/{route}` or `/{route}/…`, for a name that is a route (reserved names never are).
+        let afterSlash = path.dropFirst()
+        let name = afterSlash.prefix { $0 != "/" }
+        guard !name.isEmpty, service.routes[String(name)] != nil else { return try await next(request, context) }
+        let rest = afterSlash.dropFirst(name.count)
+        return try await respond(to: request, context: context, route: String(name), path: rest.isEmpty ? "/" : String(rest))
+    }
+
+    func respond(to request: Request, context: Context, route: String, path: String) async throws -> Response {
+        let clock = ContinuousClock()
+        let started = clock.now
+        let plan = try service.plan(route: route, method: request.method, path: path)
+        var headers = request.headers
+        // A Huawei client signed its `Host`: the verifier needs it; it is never forwarded.
+        if let authority = request.head.authority { headers[Self.host] = authority }
+        var inbound = PassthroughService.Inbound(
+            method: request.method, path: path, query: request.uri.query, headers: headers)
+        var request = request
+        try await Self.readBody(of: &request, into: &inbound, handling: plan.bodyHandling)
+
+        let call = CallContext(
+            requestId: context.requestId, client: context.client, headers: request.headers, logger: context.logger)
+        let outcome = try await service.forward(inbound, plan: plan, context: call)
+        let total = started.duration(to: clock.now)
+        var metadata: Logger.Metadata = [
+            "route": "\(route)", "provider": "\(plan.route.provider.name)", "method": "\(request.method.rawValue)",
+            "path": "\(CompleteRequest.printable(path))",
+        ]
+        var response: Response
+        switch outcome.result {
+        case .failure(let error):
+            response = .envelope(for: error, requestId: context.requestId)
+            metadata["status"] = "\(error.status)"
+            metadata["code"] = "\(error.code)"
+        case .success(let answer):
+            response = try await Self.response(for: answer, authenticator: plan.authenticator)
+            metadata["status"] = "\(answer.status)"
+            if outcome.attempts > 0 { metadata["upstream_status"] = "\(answer.status)" }
+        }
+        if let upstream = outcome.upstreamDuration {
+            let connection = outcome.connectionWait ?? .zero
+            response.headers[.serverTiming] = CompleteController.serverTiming(
+                upstream: upstream, connection: connection, total: total)
+            metadata["upstream_ms"] = "\(CompleteController.format(upstream))"
+            metadata["attempts"] = "\(outcome.attempts)"
+        } else {
+            response.headers[.serverTiming] = "gateway;dur=\(CompleteController.format(total))"
+        }
+        metadata["total_ms"] = "\(CompleteController.format(total))"
+        context.logger.info("passthrough", metadata: metadata)
+        return response
+    }
+
+    static let host = HTTPField.Name("Host")!
+    static let unsignedPayload = "UNSIGNED-PAYLOAD"
+
+    /// Keeps the body in memory when the route must sign it or send it again; streams it otherwise.
+    static func readBody(
+        of request: inout Request, into inbound: inout PassthroughService.Inbound,
+        handling: PassthroughDialect.BodyHandling
+    ) async throws {
+        let declared = request.headers[.contentLength].flatMap(Int.init)
+        let hasBody = (declared ?? 0) > 0 || request.headers[.transferEncoding] != nil
+        guard hasBody else { return }
+        let limit: Int
+        switch handling {
+        case .stream:
+            inbound.stream = InboundBodyStream(body: request.body, length: declared)
+            return
+        case .keepForRetry(let retryLimit):
+            if let declared, declared > retryLimit {
+                inbound.stream = InboundBodyStream(body: request.body, length: declared)
+                return
+            }
+            limit = retryLimit
+        case .bufferToSign(let signLimit):
+            if request.headers[HTTPField.Name("X-Sdk-Content-Sha256")!] == unsignedPayload {
+                inbound.stream = InboundBodyStream(body: request.body, length: declared)
+                return
+            }
+            if let declared, declared > signLimit { throw GatewayError.payloadTooLarge(limit: signLimit) }
+            limit = signLimit
+        }
+        do {
+            inbound.body = Array(try await request.collectBody(upTo: limit).readableBytesView)
+        } catch let error as HTTPError where error.status == .contentTooLarge {
+            throw GatewayError.payloadTooLarge(limit: limit)
+        }
+    }
+
+    /// The provider's answer as it came; an error answer small enough to read is read, and any secret in it redacted.
+    static func response(for answer: UpstreamResponse, authenticator: any UpstreamAuthenticator) async throws -> Response {
+        let status = HTTPResponse.Status(code: answer.status)
+        var headers = answer.headers
+        headers[.contentLength] = nil
+        guard let stream = answer.stream as? ProviderBodyStream else {
+            let body = Redactor(secrets: await authenticator.sensitiveValues()).redact(bytes: answer.body)
+            return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: body)))
+        }
+        if answer.status >= 400, (stream.length ?? 0) <= redactedErrorLimit {
+            let collected = try await stream.body.collect(upTo: redactedErrorLimit)
+            let body = Redactor(secrets: await authenticator.sensitiveValues()).redact(bytes: Array(collected.readableBytesView))
+            return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: body)))
+        }
+        let body = stream.body
+        return Response(
+            status: status, headers: headers,
+            body: ResponseBody(contentLength: stream.length) { writer in
+                try await writer.write(body)
+                try await writer.finish(nil)
+            })
+    }
+}
