@@ -128,6 +128,20 @@ import Testing
         #expect(run.output.contains("could not listen"))
     }
 
+    /// A secret file holding only `\r\n` used to crash `check` (SIGILL): now its route is simply not ready.
+    @Test func checkSurvivesASecretFileHoldingOnlyCRLF() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("splice-routes-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try "provider: spatialgen\nupstream: https://spatialgen.com\ncredentials:\n  appKey: ${file:appkey.txt}\n"
+            .write(to: directory.appendingPathComponent("sg.yaml"), atomically: true, encoding: .utf8)
+        try Data("\r\n".utf8).write(to: directory.appendingPathComponent("appkey.txt"))
+        let run = try Self.run(["check", "--routes", directory.path])
+        #expect(run.status == 0, "\(run.output)")
+        let line = run.output.split(separator: "\n").first { $0.hasPrefix("sg ") }
+        #expect(line?.hasSuffix("not ready: file appkey.txt is empty") == true, "\(run.output)")
+    }
+
     /// `splice demo` serves all five providers; every curl example it prints completes; SIGTERM exits 0.
     @Test func demoExamplesComplete() async throws {
         // Works from any directory.
