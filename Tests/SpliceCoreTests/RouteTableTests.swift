@@ -59,6 +59,27 @@ import Testing
         }
     }
 
+    /// Secrets shorter than 8 characters make the route unavailable: every secret is redacted from answers,
+    /// and one that short would mangle ordinary text (nor would it be a real key).
+    @Test func aSecretShorterThanEightCharactersMakesTheRouteUnavailable() throws {
+        let table = Self.resolve(
+            [
+                try Self.route(name: "short-env", credentials: ["appKey": .environment("SG_KEY")]),
+                try Self.route(name: "short-literal", credentials: ["appKey": .literal("abcde")]),
+                try Self.route(name: "eight", credentials: ["appKey": .literal("abcdefgh")]),
+            ],
+            environment: ["SG_KEY": "1234567"])
+        #expect(
+            table["short-env"]?.unavailableReason
+                == "credentials.appKey (environment variable SG_KEY) is shorter than 8 characters: "
+                + "too short to be a real secret and could not be redacted safely")
+        #expect(
+            table["short-literal"]?.unavailableReason
+                == "credentials.appKey (a literal value) is shorter than 8 characters: "
+                + "too short to be a real secret and could not be redacted safely")
+        #expect(table["eight"]?.isReady == true)
+    }
+
     /// Keys that are not secrets (`username`, `clientId`, `scheme`) may be short or empty.
     @Test func nonSecretKeysMayBeShort() throws {
         let table = Self.resolve([
@@ -72,5 +93,19 @@ import Testing
         ])
         #expect(table["tenovos"]?.isReady == true, "\(table["tenovos"]?.unavailableReason ?? "")")
         #expect(table["vp"]?.isReady == true, "\(table["vp"]?.unavailableReason ?? "")")
+    }
+
+    @Test func everyReasonIsListed() throws {
+        let table = Self.resolve([
+            try Self.route(
+                "tenovos", name: "tenovos",
+                credentials: [
+                    "apiKey": .environment("UNSET_FOR_TEST"), "username": .literal("user"), "password": .literal("pw"),
+                ])
+        ])
+        #expect(
+            table["tenovos"]?.unavailableReason
+                == "environment variable UNSET_FOR_TEST is not set; credentials.password (a literal value) is shorter than 8 "
+                + "characters: too short to be a real secret and could not be redacted safely")
     }
 }
