@@ -6,7 +6,7 @@ import SpliceCore
 import Testing
 
 /// The `splice` executable as a user runs it: exit codes, `check` output, the demo's printed examples.
-@Suite(.serialized) struct CommandLineTests {
+@Suite(.serialized, .timeLimit(.minutes(1))) struct CommandLineTests {
     static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent()
 
@@ -110,22 +110,11 @@ import Testing
 
     @Test func serveExitsTwoWhenThePortIsTaken() throws {
         // The port of a listening socket we hold.
-        let holder = Foundation.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(holder) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let listening = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                bind(holder, $0, length) == 0 && listen(holder, 1) == 0 && getsockname(holder, $0, &length) == 0
-            }
-        }
-        try #require(listening)
-        let port = Int(UInt16(bigEndian: address.sin_port))
-        let run = try Self.run(["serve", "--routes", "routes", "--port", "\(port)"])
+        let holder = try PortHolder()
+        let run = try Self.run(["serve", "--routes", "routes", "--port", "\(holder.port)"])
         #expect(run.status == 2, "\(run.output)")
         #expect(run.output.contains("could not listen"))
+        withExtendedLifetime(holder) {}
     }
 
     /// A secret file holding only `\r\n` used to crash `check` (SIGILL): now its route is simply not ready.

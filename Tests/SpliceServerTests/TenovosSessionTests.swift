@@ -4,7 +4,7 @@ import SpliceCore
 import Testing
 
 /// Tenovos sessions: one login shared by concurrent requests, refresh ahead of expiry, one renewal after a 401.
-@Suite struct TenovosSessionTests {
+@Suite(.timeLimit(.minutes(1))) struct TenovosSessionTests {
     static let complete = #"{"route":"tenovos","fileId":"f","uploadId":"u","parts":[{"partNumber":1,"etag":"e"}]}"#
 
     @Test func concurrentCompletesOnAColdRouteLogInOnce() async throws {
