@@ -27,7 +27,7 @@ import Testing
 
     /// A started `splice` whose standard output and error go to a temporary file.
     struct Launched {
-        let process: Process
+        let process: ChildProcess
         let output: URL
         let handle: FileHandle
 
@@ -43,17 +43,13 @@ import Testing
     static func launch(_ arguments: [String], environment: [String: String] = [:], directory: URL = packageRoot) throws
         -> Launched
     {
-        let process = Process()
-        process.executableURL = try binary()
-        process.arguments = arguments
-        process.environment = ["PATH": "/usr/bin:/bin"].merging(environment) { $1 }
-        process.currentDirectoryURL = directory
         let output = FileManager.default.temporaryDirectory.appendingPathComponent("splice-cli-\(UUID().uuidString).log")
         _ = FileManager.default.createFile(atPath: output.path, contents: nil)
         let handle = try FileHandle(forWritingTo: output)
-        process.standardOutput = handle
-        process.standardError = handle
-        try process.run()
+        let process = try ChildProcess(
+            executable: try binary().path, arguments: arguments,
+            environment: ["PATH": "/usr/bin:/bin"].merging(environment) { $1 }, directory: directory.path,
+            output: handle.fileDescriptor)
         return Launched(process: process, output: output, handle: handle)
     }
 
