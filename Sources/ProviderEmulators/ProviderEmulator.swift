@@ -7,6 +7,7 @@ package protocol ProviderEmulator: AnyObject, Sendable {
     var baseURL: String { get }
     /// Sets (or, with `nil`, clears) the fault applied to the complete endpoint's answers.
     func setFault(_ fault: EmulatorFault?)
-    /// Every request received on the provider's complete endpoint, oldest first.
+    /// The latest requests received on the provider's complete endpoint, oldest first: at most the
+    /// `recordedRequestLimit` given to `withProviderEmulators` (older ones are dropped).
     var receivedRequests: [ReceivedRequest] { get }
 }

@@ -9,22 +9,27 @@ import ServiceLifecycle
 /// - Parameters:
 ///   - credentials: The credentials the emulators accept.
 ///   - host: The address to listen on.
+///   - recordedRequestLimit: How many of the latest requests each emulator keeps for `receivedRequests`
+///     (and Tenovos for `authRequests`); older ones are dropped, so that a long-running `splice demo` does not
+///     keep every request. Tests that send more requests than the default and check them all ask for more.
 ///   - logger: Receives the emulators' `.debug` lines (never header values or bodies). Hummingbird's
 ///     own start-up lines are logged at `.notice` or above only.
 ///   - body: Runs while the emulators listen.
 package func withProviderEmulators<T: Sendable>(
     credentials: EmulatorCredentials = .demo,
     host: String = "127.0.0.1",
+    recordedRequestLimit: Int = RunningEmulators.defaultRecordedRequestLimit,
     logger: Logger = Logger(label: "splice.emulators"),
     _ body: (RunningEmulators) async throws -> T
 ) async throws -> T {
+    let limit = recordedRequestLimit
     let emulators = RunningEmulators(
         credentials: credentials,
-        tenovos: TenovosEmulator(credentials: credentials, host: host, logger: logger),
-        autorender: AutoRenderEmulator(credentials: credentials, host: host, logger: logger),
-        gjirafaVP: GjirafaVPEmulator(credentials: credentials, host: host, logger: logger),
-        huaweiMetaStudio: HuaweiMetaStudioEmulator(credentials: credentials, host: host, logger: logger),
-        spatialgen: SpatialGenEmulator(credentials: credentials, host: host, logger: logger)
+        tenovos: TenovosEmulator(credentials: credentials, host: host, recordLimit: limit, logger: logger),
+        autorender: AutoRenderEmulator(credentials: credentials, host: host, recordLimit: limit, logger: logger),
+        gjirafaVP: GjirafaVPEmulator(credentials: credentials, host: host, recordLimit: limit, logger: logger),
+        huaweiMetaStudio: HuaweiMetaStudioEmulator(credentials: credentials, host: host, recordLimit: limit, logger: logger),
+        spatialgen: SpatialGenEmulator(credentials: credentials, host: host, recordLimit: limit, logger: logger)
     )
     let endpoints: [any EmulatorEndpoint] = [
         emulators.tenovos, emulators.autorender, emulators.gjirafaVP, emulators.huaweiMetaStudio,

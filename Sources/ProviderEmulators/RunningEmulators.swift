@@ -1,5 +1,8 @@
 /// The five emulators of one `withProviderEmulators` call, all listening.
 package struct RunningEmulators: Sendable {
+    /// How many of the latest requests each emulator keeps unless `withProviderEmulators` is told otherwise.
+    package static let defaultRecordedRequestLimit = 64
+
     /// The credentials every emulator accepts.
     package let credentials: EmulatorCredentials
     /// The Tenovos emulator (base URL includes `/content-store-v1`).

@@ -55,6 +55,30 @@ struct ProviderEmulatorsStartupTests {
         #expect(clock.now - start < .seconds(15))
     }
 
+    @Test("each emulator keeps only the latest requests: 64 by default, or as many as asked")
+    func recordedRequestsAreBounded() async throws {
+        #expect(RunningEmulators.defaultRecordedRequestLimit == 64)
+        let limit = 3
+        try await withProviderEmulators(recordedRequestLimit: limit) { emulators in
+            let url = emulators.autorender.baseURL + "/api/v1/multipart/complete"
+            let key = emulators.credentials.autorenderAPIKey
+            for index in 1...(limit + 2) {
+                _ = try await send(
+                    "POST", url, headers: [("Authorization", "Bearer \(key)"), ("Content-Type", "application/json")],
+                    body: bytes(#"{"session_id":"sess_\#(index)"}"#))
+            }
+            let kept = emulators.autorender.receivedRequests.map(\.bodyText)
+            #expect(kept == [#"{"session_id":"sess_3"}"#, #"{"session_id":"sess_4"}"#, #"{"session_id":"sess_5"}"#])
+
+            // Tenovos' `/auth/token` requests are bounded the same way.
+            for _ in 1...(limit + 1) {
+                _ = try await ValidRequests.tenovosLogin(emulators)
+            }
+            #expect(emulators.tenovos.authRequests.count == limit)
+            #expect(emulators.tenovos.loginCount == limit + 1)
+        }
+    }
+
     @Test("unknown paths answer each provider's 404, without being recorded")
     func unknownPaths() async throws {
         try await withProviderEmulators { emulators in

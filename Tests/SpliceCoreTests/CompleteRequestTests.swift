@@ -40,7 +40,7 @@ import Testing
         (#"{}"#, "missing field 'route'"),
         (#"{"route":7}"#, "'route' must be a string"),
         (#"{"route":"r","uploadID":"x"}"#, "unknown field 'uploadID'"),
-        (#"{"route":"r","route":"s"}"#, "appears more than once"),
+        (#"{"route":"r","route":"s"}"#, "duplicate key 'route' in the body"),
         (#"{"route":"r","action":"abort"}"#, "must be one of complete, cancel, fail"),
         (#"{"route":"r","action":true}"#, "'action' must be a string"),
         (#"{"route":"r","uploadId":5}"#, "'uploadId' must be a string"),
@@ -58,6 +58,13 @@ import Testing
         (#"{"route":"r","parts":[{"partNumber":1,"etag":""}]}"#, "parts[0].etag must be a non-empty string"),
         (#"{"route":"r","parts":[{"partNumber":1,"etag":"a","size":3}]}"#, "unknown field 'parts[0].size'"),
         (#"{"route":"r","parts":[{"partNumber":1,"etag":"a"},{"partNumber":1,"etag":"b"}]}"#, "part number 1 appears more than once"),
+        (#"{"route":"r","parts":[{"partNumber":1,"etag":"a","etag":"b"}]}"#, "duplicate key 'etag' in parts[0]"),
+        (
+            #"{"route":"r","parts":[{"partNumber":1,"etag":"a"},{"partNumber":2,"partNumber":3,"etag":"b"}]}"#,
+            "duplicate key 'partNumber' in parts[1]"
+        ),
+        (#"{"route":"r","options":{"appUserId":"a","appUserId":"b"}}"#, "duplicate key 'appUserId' in options"),
+        (#"{"route":"r","options":{"autoMetaAnalysis":true,"autoMetaAnalysis":false}}"#, "duplicate key 'autoMetaAnalysis' in options"),
         (#"{"route":"r","options":[]}"#, "'options' must be an object"),
         (#"{"route":"r","options":{"autoMeta":true}}"#, "unknown field 'options.autoMeta'"),
         (#"{"route":"r","options":{"autoMetaAnalysis":"yes"}}"#, "'options.autoMetaAnalysis' must be a boolean"),

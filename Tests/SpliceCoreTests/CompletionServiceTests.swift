@@ -133,24 +133,3 @@ final class ScriptedTransport: UpstreamTransport {
         #expect(TenovosSession.parse(try JSONValue.parse(#"{"session":{}}"#), now: now) == nil)
     }
 }
-
-@Suite struct RedactorTests {
-    @Test func redactsBareKeysInsideTextAndJSON() {
-        let redactor = Redactor(secrets: ["ar-key-0123456789", "short"])
-        #expect(redactor.redact("bad key ar-key-0123456789!") == "bad key [redacted]!")
-        // Values too short to be told apart from ordinary words are left alone.
-        #expect(redactor.redact("short answer") == "short answer")
-        let json: JSONValue = .object(["list": .array(["x ar-key-0123456789"]), "n": .number("1")])
-        #expect(redactor.redact(json) == .object(["list": .array(["x [redacted]"]), "n": .number("1")]))
-    }
-
-    @Test func staticKeyAuthenticatorsExposeTheBareKey() async throws {
-        let route = RouteConfiguration(
-            name: "ar", provider: "autorender", upstream: try UpstreamURL(parsing: "https://upload.autorender.io"),
-            credentials: [:])
-        let authenticator = AutoRenderProvider().makeAuthenticator(
-            route: route, credentials: ResolvedCredentials(["apiKey": "ar-key-0123456789"]), transport: ScriptedTransport([]),
-            clock: .system)
-        #expect(await authenticator.sensitiveValues().contains("ar-key-0123456789"))
-    }
-}

@@ -39,6 +39,15 @@ import Testing
         #expect(throws: JSONParseError.self) { try JSONValue.parse(deep) }
     }
 
+    /// The parser keeps every member, repeated keys included; `firstDuplicateKey` finds the first one repeated.
+    @Test func firstDuplicateKey() throws {
+        let repeated = try #require(try JSONValue.parse(#"{"a":1,"b":2,"b":3,"a":4}"#).objectValue)
+        #expect(repeated.keys == ["a", "b", "b", "a"])
+        #expect(repeated.firstDuplicateKey == "b")
+        #expect(try JSONValue.parse(#"{"a":1,"b":{"a":2}}"#).objectValue?.firstDuplicateKey == nil)
+        #expect(JSONObject().firstDuplicateKey == nil)
+    }
+
     @Test func integralValues() throws {
         #expect(try JSONValue.parse("42").intValue == 42)
         #expect(try JSONValue.parse("4.0").integralValue == 4)

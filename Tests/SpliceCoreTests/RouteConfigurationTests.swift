@@ -137,36 +137,3 @@ import Testing
         #expect(HuaweiMetaStudioProvider().region(of: route) == "cn-north-4")
     }
 }
-
-@Suite struct SecretReferenceTests {
-    @Test func parsesReferences() throws {
-        #expect(try SecretReference(parsing: "${SPATIALGEN_APPKEY}") == .environment("SPATIALGEN_APPKEY"))
-        #expect(try SecretReference(parsing: "${file:secrets/key.txt}") == .file(path: "secrets/key.txt"))
-        #expect(try SecretReference(parsing: "plain") == .literal("plain"))
-        #expect(throws: SecretReference.ParseError.self) { try SecretReference(parsing: "${1BAD}") }
-        #expect(throws: SecretReference.ParseError.self) { try SecretReference(parsing: "${A}${B}") }
-        #expect(throws: SecretReference.ParseError.self) { try SecretReference(parsing: "${file:}") }
-    }
-
-    @Test func resolvesFromEnvironmentAndFiles() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("splice-secret-\(UInt64.random(in: 0...UInt64.max))")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        try "s3cr3t-value\n".write(to: directory.appendingPathComponent("key.txt"), atomically: true, encoding: .utf8)
-
-        let env = ["KEY": "from-env", "EMPTY": ""]
-        #expect(SecretReference.environment("KEY").resolve(environment: env, relativeTo: ".", allowEmpty: false) == .success("from-env"))
-        #expect(
-            SecretReference.environment("NOPE").resolve(environment: env, relativeTo: ".", allowEmpty: false)
-                == .failure(.init(reason: "environment variable NOPE is not set")))
-        #expect(
-            SecretReference.environment("EMPTY").resolve(environment: env, relativeTo: ".", allowEmpty: false)
-                == .failure(.init(reason: "environment variable EMPTY is empty")))
-        #expect(
-            SecretReference.file(path: "key.txt").resolve(environment: [:], relativeTo: directory.path, allowEmpty: false)
-                == .success("s3cr3t-value"))
-        #expect(
-            SecretReference.file(path: "missing.txt").resolve(environment: [:], relativeTo: directory.path, allowEmpty: false)
-                == .failure(.init(reason: "file missing.txt cannot be read")))
-    }
-}

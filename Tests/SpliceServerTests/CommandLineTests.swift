@@ -6,7 +6,7 @@ import SpliceCore
 import Testing
 
 /// The `splice` executable as a user runs it: exit codes, `check` output, the demo's printed examples.
-@Suite(.serialized) struct CommandLineTests {
+@Suite(.serialized, .timeLimit(.minutes(1))) struct CommandLineTests {
     static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent()
 
@@ -27,7 +27,7 @@ import Testing
 
     /// A started `splice` whose standard output and error go to a temporary file.
     struct Launched {
-        let process: Process
+        let process: ChildProcess
         let output: URL
         let handle: FileHandle
 
@@ -43,17 +43,13 @@ import Testing
     static func launch(_ arguments: [String], environment: [String: String] = [:], directory: URL = packageRoot) throws
         -> Launched
     {
-        let process = Process()
-        process.executableURL = try binary()
-        process.arguments = arguments
-        process.environment = ["PATH": "/usr/bin:/bin"].merging(environment) { $1 }
-        process.currentDirectoryURL = directory
         let output = FileManager.default.temporaryDirectory.appendingPathComponent("splice-cli-\(UUID().uuidString).log")
         _ = FileManager.default.createFile(atPath: output.path, contents: nil)
         let handle = try FileHandle(forWritingTo: output)
-        process.standardOutput = handle
-        process.standardError = handle
-        try process.run()
+        let process = try ChildProcess(
+            executable: try binary().path, arguments: arguments,
+            environment: ["PATH": "/usr/bin:/bin"].merging(environment) { $1 }, directory: directory.path,
+            output: handle.fileDescriptor)
         return Launched(process: process, output: output, handle: handle)
     }
 
@@ -110,22 +106,25 @@ import Testing
 
     @Test func serveExitsTwoWhenThePortIsTaken() throws {
         // The port of a listening socket we hold.
-        let holder = Foundation.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(holder) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let listening = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                bind(holder, $0, length) == 0 && listen(holder, 1) == 0 && getsockname(holder, $0, &length) == 0
-            }
-        }
-        try #require(listening)
-        let port = Int(UInt16(bigEndian: address.sin_port))
-        let run = try Self.run(["serve", "--routes", "routes", "--port", "\(port)"])
+        let holder = try PortHolder()
+        let run = try Self.run(["serve", "--routes", "routes", "--port", "\(holder.port)"])
         #expect(run.status == 2, "\(run.output)")
         #expect(run.output.contains("could not listen"))
+        withExtendedLifetime(holder) {}
+    }
+
+    /// A secret file holding only `\r\n` used to crash `check` (SIGILL): now its route is simply not ready.
+    @Test func checkSurvivesASecretFileHoldingOnlyCRLF() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("splice-routes-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try "provider: spatialgen\nupstream: https://spatialgen.com\ncredentials:\n  appKey: ${file:appkey.txt}\n"
+            .write(to: directory.appendingPathComponent("sg.yaml"), atomically: true, encoding: .utf8)
+        try Data("\r\n".utf8).write(to: directory.appendingPathComponent("appkey.txt"))
+        let run = try Self.run(["check", "--routes", directory.path])
+        #expect(run.status == 0, "\(run.output)")
+        let line = run.output.split(separator: "\n").first { $0.hasPrefix("sg ") }
+        #expect(line?.hasSuffix("not ready: file appkey.txt is empty") == true, "\(run.output)")
     }
 
     /// `splice demo` serves all five providers; every curl example it prints completes; SIGTERM exits 0.

@@ -4,7 +4,7 @@ import SpliceCore
 import Testing
 
 /// `splice` against the strict emulators over real HTTP: one successful complete per provider and action.
-@Suite struct CompleteEndToEndTests {
+@Suite(.timeLimit(.minutes(1))) struct CompleteEndToEndTests {
     static let spatialgenBody = #"""
         {"route":"spatialgen","sessionId":"8c1d9f52","uploadId":"402f0bda-a0fa-4551-ae28-7300ab6678dd",
          "parts":[{"partNumber":2,"etag":"\"bb\""},{"partNumber":1,"etag":"\"aa\""}]}

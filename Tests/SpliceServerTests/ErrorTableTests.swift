@@ -6,7 +6,7 @@ import SpliceServer
 import Testing
 
 /// Every row of the contract's error table, case by case, over real HTTP.
-@Suite struct ErrorTableTests {
+@Suite(.timeLimit(.minutes(1))) struct ErrorTableTests {
     static func expectError(
         _ answer: GatewayHarness.Answer, status: Int, code: String, source: String, retryable: Bool,
         route: String? = nil, provider: String? = nil, sourceLocation: SourceLocation = #_sourceLocation

@@ -4,7 +4,7 @@ import SpliceCore
 import Testing
 
 /// The security promises: no secret in any log line or answer, and no client credential forwarded.
-@Suite struct SecurityTests {
+@Suite(.timeLimit(.minutes(1))) struct SecurityTests {
     /// Runs successes and every kind of failure for every provider, logging at trace level, then searches
     /// everything the gateway printed and answered for every secret, token and signature in play.
     @Test func noSecretInLogsOrAnswers() async throws {
@@ -86,7 +86,7 @@ import Testing
     }
 }
 
-@Suite struct StatusEndpointTests {
+@Suite(.timeLimit(.minutes(1))) struct StatusEndpointTests {
     @Test func routesListingHasNoSecrets() async throws {
         try await withGateway { gateway in
             let answer = try await gateway.get("/routes")

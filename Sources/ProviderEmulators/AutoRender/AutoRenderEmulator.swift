@@ -15,8 +15,8 @@ package final class AutoRenderEmulator: ProviderEmulator, EmulatorEndpoint {
     private let apiKey: String
     private let flatShape = Mutex(false)
 
-    init(credentials: EmulatorCredentials, host: String, logger: Logger) {
-        self.core = EmulatorCore(provider: .autorender, host: host, logger: logger)
+    init(credentials: EmulatorCredentials, host: String, recordLimit: Int, logger: Logger) {
+        self.core = EmulatorCore(provider: .autorender, host: host, recordLimit: recordLimit, logger: logger)
         self.apiKey = credentials.autorenderAPIKey
     }
 

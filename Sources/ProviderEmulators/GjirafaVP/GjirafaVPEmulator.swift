@@ -15,8 +15,8 @@ package final class GjirafaVPEmulator: ProviderEmulator, EmulatorEndpoint {
     let core: EmulatorCore
     private let expectedAuthorization: String
 
-    init(credentials: EmulatorCredentials, host: String, logger: Logger) {
-        self.core = EmulatorCore(provider: .gjirafaVP, host: host, logger: logger)
+    init(credentials: EmulatorCredentials, host: String, recordLimit: Int, logger: Logger) {
+        self.core = EmulatorCore(provider: .gjirafaVP, host: host, recordLimit: recordLimit, logger: logger)
         self.expectedAuthorization =
             credentials.gjirafaScheme.isEmpty
             ? credentials.gjirafaAPIKey : "\(credentials.gjirafaScheme) \(credentials.gjirafaAPIKey)"

@@ -20,8 +20,8 @@ package final class HuaweiMetaStudioEmulator: ProviderEmulator, EmulatorEndpoint
     let core: EmulatorCore
     private let credentials: EmulatorCredentials
 
-    init(credentials: EmulatorCredentials, host: String, logger: Logger) {
-        self.core = EmulatorCore(provider: .huaweiMetaStudio, host: host, logger: logger)
+    init(credentials: EmulatorCredentials, host: String, recordLimit: Int, logger: Logger) {
+        self.core = EmulatorCore(provider: .huaweiMetaStudio, host: host, recordLimit: recordLimit, logger: logger)
         self.credentials = credentials
     }
 

@@ -17,8 +17,8 @@ package final class SpatialGenEmulator: ProviderEmulator, EmulatorEndpoint {
     let core: EmulatorCore
     private let appKey: String
 
-    init(credentials: EmulatorCredentials, host: String, logger: Logger) {
-        self.core = EmulatorCore(provider: .spatialgen, host: host, logger: logger)
+    init(credentials: EmulatorCredentials, host: String, recordLimit: Int, logger: Logger) {
+        self.core = EmulatorCore(provider: .spatialgen, host: host, recordLimit: recordLimit, logger: logger)
         self.appKey = credentials.spatialgenAppKey
     }
 

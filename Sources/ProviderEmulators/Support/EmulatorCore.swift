@@ -7,13 +7,13 @@ import Synchronization
 /// Thrown after the `closeConnection` fault closed the channel, so that nothing is written.
 struct EmulatorConnectionClosed: Error {}
 
-/// The state and request pipeline every emulator shares: bound address, fault, recorded requests.
+/// The state and request pipeline every emulator shares: bound address, fault, the latest requests.
 final class EmulatorCore: Sendable {
     private struct State {
         var host: String
         var port: Int?
         var fault: EmulatorFault?
-        var requests: [ReceivedRequest] = []
+        var requests: RecentRequests
     }
 
     /// Which provider this core belongs to.
@@ -24,11 +24,15 @@ final class EmulatorCore: Sendable {
     let logger: Logger
     private let state: Mutex<State>
 
-    init(provider: EmulatedProvider, host: String, pathPrefix: String = "", logger: Logger) {
+    /// How many of the latest requests on the complete endpoint are kept.
+    let recordLimit: Int
+
+    init(provider: EmulatedProvider, host: String, pathPrefix: String = "", recordLimit: Int, logger: Logger) {
         self.provider = provider
         self.pathPrefix = pathPrefix
         self.logger = logger
-        self.state = Mutex(State(host: host))
+        self.recordLimit = recordLimit
+        self.state = Mutex(State(host: host, requests: RecentRequests(limit: recordLimit)))
     }
 
     /// Records the port the server is listening on.
@@ -47,8 +51,9 @@ final class EmulatorCore: Sendable {
         self.state.withLock { $0.fault = fault }
     }
 
+    /// The latest requests received on the complete endpoint (at most `recordLimit`), oldest first.
     var receivedRequests: [ReceivedRequest] {
-        self.state.withLock { $0.requests }
+        self.state.withLock { $0.requests.requests }
     }
 
     /// Reads the whole body and converts the request into a `ReceivedRequest` (not recorded).
@@ -70,7 +75,7 @@ final class EmulatorCore: Sendable {
         )
     }
 
-    /// Records a request received on the complete endpoint.
+    /// Records a request received on the complete endpoint (the oldest beyond `recordLimit` are dropped).
     func record(_ received: ReceivedRequest) {
         self.state.withLock { $0.requests.append(received) }
         self.logger.debug(

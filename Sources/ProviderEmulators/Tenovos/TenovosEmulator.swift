@@ -34,17 +34,18 @@ package final class TenovosEmulator: ProviderEmulator, EmulatorEndpoint {
         var issued: Set<String> = []
         /// `jti` of revoked tokens.
         var revoked: Set<String> = []
-        var authRequests: [ReceivedRequest] = []
+        var authRequests: RecentRequests
     }
 
     let core: EmulatorCore
     private let credentials: EmulatorCredentials
     private let signingKey: [UInt8]
-    private let tokens = Mutex(TokenState())
+    private let tokens: Mutex<TokenState>
 
-    init(credentials: EmulatorCredentials, host: String, logger: Logger) {
-        self.core = EmulatorCore(provider: .tenovos, host: host, pathPrefix: Self.pathPrefix, logger: logger)
+    init(credentials: EmulatorCredentials, host: String, recordLimit: Int, logger: Logger) {
+        self.core = EmulatorCore(provider: .tenovos, host: host, pathPrefix: Self.pathPrefix, recordLimit: recordLimit, logger: logger)
         self.credentials = credentials
+        self.tokens = Mutex(TokenState(authRequests: RecentRequests(limit: recordLimit)))
         var generator = SystemRandomNumberGenerator()
         self.signingKey = (0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) }
     }
@@ -58,8 +59,8 @@ package final class TenovosEmulator: ProviderEmulator, EmulatorEndpoint {
     package var loginCount: Int { self.tokens.withLock { $0.loginCount } }
     /// Successful refreshes on `/auth/token`.
     package var refreshCount: Int { self.tokens.withLock { $0.refreshCount } }
-    /// Every request received on `/auth/token`, oldest first.
-    package var authRequests: [ReceivedRequest] { self.tokens.withLock { $0.authRequests } }
+    /// The latest requests received on `/auth/token` (as many as `receivedRequests` keeps), oldest first.
+    package var authRequests: [ReceivedRequest] { self.tokens.withLock { $0.authRequests.requests } }
 
     /// Lifetime in seconds of tokens issued from now on (default 3600).
     package func setTokenLifetime(_ seconds: Int) {

@@ -85,7 +85,12 @@ package struct RouteTable: Sendable {
         return configurations
     }
 
-    /// Resolves each route's credential references; a route whose references do not all resolve is unavailable.
+    /// A secret credential shorter than this makes its route unavailable: a value that short would not be a
+    /// real key, and redacting it from answers would mangle ordinary text (every secret is redacted).
+    package static let minimumSecretLength = 8
+
+    /// Resolves each route's credential references; a route whose references do not all resolve is unavailable,
+    /// and so is one with a secret shorter than `minimumSecretLength` or a value holding a control character.
     /// `transport` gives each route its way to its upstream; `clock` is the wall clock its authenticator reads.
     package static func resolve(
         _ configurations: [RouteConfiguration],
@@ -112,7 +117,14 @@ package struct RouteTable: Sendable {
                     environment: environment, relativeTo: configuration.directory,
                     allowEmpty: !secretKeys.contains(key))
                 {
-                case .success(let value): values[key] = value
+                case .success(let value):
+                    if secretKeys.contains(key), value.count < Self.minimumSecretLength {
+                        missing.append(
+                            "credentials.\(key) (\(reference)) is shorter than \(Self.minimumSecretLength) characters: "
+                                + "too short to be a real secret and could not be redacted safely")
+                    } else {
+                        values[key] = value
+                    }
                 case .failure(let unresolved):
                     if case .literal = reference {
                         missing.append("credentials.\(key): \(unresolved.reason)")

@@ -4,7 +4,7 @@ import Foundation
 package enum SecretReference: Sendable, Equatable, CustomStringConvertible {
     /// `${NAME}`: the environment variable NAME.
     case environment(String)
-    /// `${file:PATH}`: the content of a file, trailing newline removed (PATH relative to the route file).
+    /// `${file:PATH}`: the content of a file, one trailing `\n` or `\r\n` removed (PATH relative to the route file).
     case file(path: String)
     /// A value written in the route file itself (accepted; `splice check` warns about it for secrets).
     case literal(String)
@@ -46,38 +46,60 @@ package enum SecretReference: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// Resolves the value. Failure reasons name the variable or file, never a value.
+    ///
+    /// A file's content loses exactly one trailing line break (`\n` or `\r\n`). A value that still holds a
+    /// control character (any C0 control, DEL) is refused whatever its source: it could not be sent in a
+    /// header, and must never reach a log line.
     package func resolve(
         environment: [String: String], relativeTo directory: String, allowEmpty: Bool
     ) -> Result<String, Unresolved> {
+        let value: String
         switch self {
-        case .literal(let value):
-            guard allowEmpty || !value.isEmpty else { return .failure(Unresolved(reason: "the value is empty")) }
-            return .success(value)
+        case .literal(let literal):
+            value = literal
         case .environment(let name):
-            guard let value = environment[name] else {
+            guard let variable = environment[name] else {
                 return .failure(Unresolved(reason: "environment variable \(name) is not set"))
             }
-            guard allowEmpty || !value.isEmpty else {
-                return .failure(Unresolved(reason: "environment variable \(name) is empty"))
-            }
-            return .success(value)
+            value = variable
         case .file(let path):
             let fullPath = path.hasPrefix("/") ? path : directory + "/" + path
-            guard let data = FileManager.default.contents(atPath: fullPath),
-                var value = String(data: data, encoding: .utf8)
-            else {
+            guard let data = FileManager.default.contents(atPath: fullPath) else {
                 return .failure(Unresolved(reason: "file \(path) cannot be read"))
             }
-            if value.hasSuffix("\r\n") {
-                value.removeLast(2)
-            } else if value.hasSuffix("\n") {
-                value.removeLast()
+            guard let text = String(validating: Self.withoutOneTrailingLineBreak(Array(data)), as: UTF8.self) else {
+                return .failure(Unresolved(reason: "file \(path) is not UTF-8 text"))
             }
-            guard allowEmpty || !value.isEmpty else {
-                return .failure(Unresolved(reason: "file \(path) is empty"))
-            }
-            return .success(value)
+            value = text
         }
+        guard allowEmpty || !value.isEmpty else {
+            return .failure(Unresolved(reason: "\(subject) is empty"))
+        }
+        guard !Self.containsControlCharacter(value) else {
+            return .failure(Unresolved(reason: "\(subject) contains a control character"))
+        }
+        return .success(value)
+    }
+
+    /// How a failure reason names the reference: the variable or file, or "the value" for a literal.
+    private var subject: String {
+        if case .literal = self { return "the value" }
+        return description
+    }
+
+    /// The bytes without one trailing `\n` or `\r\n` (worked on bytes: `"\r\n"` is a single `Character`).
+    static func withoutOneTrailingLineBreak(_ bytes: [UInt8]) -> ArraySlice<UInt8> {
+        var end = bytes.endIndex
+        if end > bytes.startIndex, bytes[end - 1] == UInt8(ascii: "\n") {
+            end -= 1
+            if end > bytes.startIndex, bytes[end - 1] == UInt8(ascii: "\r") { end -= 1 }
+        }
+        return bytes[..<end]
+    }
+
+    /// Whether `text` holds a C0 control character (U+0000–U+001F: NUL, tab, CR, LF, …) or DEL (U+007F).
+    package static func containsControlCharacter(_ text: String) -> Bool {
+        text.unicodeScalars.contains { $0.value < 0x20 || $0.value == 0x7F }
     }
 
     package struct Unresolved: Error, Sendable, Equatable {

@@ -1,5 +1,6 @@
 /// A `POST /complete` body, checked against the contract: every known field has its documented type,
-/// unknown fields are refused, ids are bounded, parts are unique and sorted.
+/// unknown and repeated keys are refused (at the top level, in `parts[]` items and in `options`), ids are
+/// bounded, parts are unique and sorted.
 /// Which fields a provider *needs* is checked later, by that provider.
 package struct CompleteRequest: Sendable, Equatable {
     package var route: String
@@ -61,6 +62,7 @@ package struct CompleteRequest: Sendable, Equatable {
         "route", "action", "uploadId", "sessionId", "fileId", "projectId", "fileName", "fileSize",
         "originalFileId", "parts", "options",
     ]
+    static let knownPartFields: Set<String> = ["partNumber", "etag"]
     static let knownOptions: Set<String> = ["autoMetaAnalysis", "appUserId", "allowPartialComplete"]
 }
 
@@ -76,15 +78,7 @@ extension CompleteRequest {
         guard let object = document.objectValue else {
             throw .invalidRequest("the body must be a JSON object, not \(document.typeName)")
         }
-        var seen = Set<String>()
-        for key in object.keys {
-            guard Self.knownFields.contains(key) else {
-                throw .invalidRequest("unknown field '\(Self.printable(key))'")
-            }
-            guard seen.insert(key).inserted else {
-                throw .invalidRequest("field '\(key)' appears more than once")
-            }
-        }
+        try Self.checkKeys(of: object, known: Self.knownFields, in: nil)
 
         guard let routeValue = object["route"], !routeValue.isNull else {
             throw .invalidRequest("missing field 'route'")
@@ -127,6 +121,17 @@ extension CompleteRequest {
         self.options = try Self.options(in: object)
     }
 
+    /// Refuses unknown and repeated keys in one object of the body (the body itself when `path` is `nil`,
+    /// else `parts[0]`, `options`): a repeated key is refused wherever it is, instead of the first value winning.
+    private static func checkKeys(of object: JSONObject, known: Set<String>, in path: String?) throws(GatewayError) {
+        for key in object.keys where !known.contains(key) {
+            throw .invalidRequest("unknown field '\(path.map { $0 + "." } ?? "")\(printable(key))'")
+        }
+        if let duplicate = object.firstDuplicateKey {
+            throw .invalidRequest("duplicate key '\(duplicate)' in \(path ?? "the body")")
+        }
+    }
+
     /// An id: 1–512 characters, no control characters.
     private static func id(_ field: String, in object: JSONObject) throws(GatewayError) -> String? {
         guard let value = object[field], !value.isNull else { return nil }
@@ -165,9 +170,7 @@ extension CompleteRequest {
             guard let part = element.objectValue else {
                 throw .invalidRequest("\(at) must be an object with partNumber and etag")
             }
-            for key in part.keys where key != "partNumber" && key != "etag" {
-                throw .invalidRequest("unknown field '\(at).\(printable(key))'")
-            }
+            try checkKeys(of: part, known: knownPartFields, in: at)
             guard let numberValue = part["partNumber"], let number = numberValue.integralValue,
                 partNumberRange.contains(number)
             else {
@@ -196,9 +199,7 @@ extension CompleteRequest {
         guard let options = value.objectValue else {
             throw .invalidRequest("field 'options' must be an object, not \(value.typeName)")
         }
-        for key in options.keys where !knownOptions.contains(key) {
-            throw .invalidRequest("unknown field 'options.\(printable(key))'")
-        }
+        try checkKeys(of: options, known: knownOptions, in: "options")
         var result = Options()
         result.autoMetaAnalysis = try bool("autoMetaAnalysis", in: options)
         result.allowPartialComplete = try bool("allowPartialComplete", in: options)

@@ -88,6 +88,16 @@ package struct JSONObject: Sendable, Equatable, ExpressibleByDictionaryLiteral {
 
     package var keys: [String] { members.map(\.key) }
 
+    /// The first key written a second time, in member order; `nil` when every key is unique. The parser keeps
+    /// every member, so a reader that wants unique keys (the `/complete` body) asks this.
+    package var firstDuplicateKey: String? {
+        var seen = Set<String>()
+        for member in members where !seen.insert(member.key).inserted {
+            return member.key
+        }
+        return nil
+    }
+
     package static func == (lhs: JSONObject, rhs: JSONObject) -> Bool {
         lhs.members.count == rhs.members.count
             && zip(lhs.members, rhs.members).allSatisfy { $0.key == $1.key && $0.value == $1.value }

@@ -2,15 +2,18 @@ import Foundation
 
 /// Replaces secret values wherever they might surface in an answer (a provider echoing a key in its
 /// error message, say), so that no secret, token or signature leaves Splice.
+///
+/// Every secret is redacted, whatever its length: a short one would be shown to a client otherwise. Route
+/// credentials that are secrets are at least `RouteTable.minimumSecretLength` characters long (shorter ones
+/// make their route unavailable), so redacting them does not mangle ordinary text.
 package struct Redactor: Sendable {
-    /// Values shorter than this are not redacted: they would match ordinary text.
-    static let minimumLength = 6
     package static let replacement = "[redacted]"
 
+    /// Longest first, so that a secret containing another is replaced whole.
     let secrets: [String]
 
     package init(secrets: [String]) {
-        self.secrets = Array(Set(secrets.filter { $0.count >= Self.minimumLength })).sorted { $0.count > $1.count }
+        self.secrets = Array(Set(secrets.filter { !$0.isEmpty })).sorted { ($0.count, $0) > ($1.count, $1) }
     }
 
     package func redact(_ text: String) -> String {

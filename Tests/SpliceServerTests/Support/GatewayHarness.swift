@@ -95,8 +95,10 @@ struct GatewayHarness: Sendable {
     }
 }
 
-/// Starts the emulators and a gateway on an ephemeral port, runs `body`, then stops both.
+/// Starts the emulators and a gateway on an ephemeral port (or `port`), runs `body`, then stops both.
+/// A gateway that stops before it listens (a failed bind) throws `HarnessError.gatewayDidNotStart`.
 func withGateway<T: Sendable>(
+    port requestedPort: Int = 0,
     credentials: EmulatorCredentials = .demo,
     routes makeRoutes: (RunningEmulators) throws -> [RouteConfiguration] = { try GatewayHarness.standardRoutes($0) },
     environment: [String: String] = [:],
@@ -115,10 +117,14 @@ func withGateway<T: Sendable>(
         }
         let (ports, portSink) = AsyncStream.makeStream(of: Int.self)
         let app = SpliceGateway.buildApplication(
-            host: "127.0.0.1", port: 0, routes: table, clientKeys: clientKeys, logger: logger
+            host: "127.0.0.1", port: requestedPort, routes: table, clientKeys: clientKeys, logger: logger
         ) { port in portSink.yield(port) }
         let result: Result<T, any Error> = await withTaskGroup(of: Void.self) { group in
-            group.addTask { try? await app.run() }
+            group.addTask {
+                // However `run` ends (a failed bind throws), no port will come: end the stream so the wait below ends.
+                defer { portSink.finish() }
+                try? await app.run()
+            }
             defer { group.cancelAll() }
             var iterator = ports.makeAsyncIterator()
             guard let port = await iterator.next() else { return .failure(HarnessError.gatewayDidNotStart) }
