@@ -113,6 +113,7 @@ let package = Package(
             name: "SpliceServerTests",
             dependencies: [
                 "SpliceServer",
+                "HuaweiSigner",
                 "ProviderEmulators",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -22,6 +22,8 @@ package enum SpliceGateway {
         // Order matters: the request id must be set before any error is rendered.
         router.add(middleware: RequestIdMiddleware())
         router.add(middleware: ErrorEnvelopeMiddleware())
+        // `/{route}/…`: the providers' own APIs, identified in each provider's own credential slot.
+        router.add(middleware: PassthroughMiddleware(service: PassthroughService(routes: routes, clientKeys: clientKeys)))
 
         let protected = router.group().add(middleware: ClientAuthMiddleware(keys: clientKeys))
         CompleteController(service: CompletionService(routes: routes)).addRoutes(to: protected)
@@ -33,6 +35,29 @@ package enum SpliceGateway {
             services: services,
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? port) },
             logger: logger)
+    }
+
+    /// One listener per route with `passthrough.listen`, serving that route alone at its root (for SDKs that drop
+    /// the path of their endpoint setting, as Huawei's does).
+    package static func passthroughListeners(
+        routes: RouteTable, clientKeys: ClientKeys = .none, logger: Logger,
+        onListening: @escaping @Sendable (String, Int) async -> Void = { _, _ in }
+    ) -> [any Service] {
+        let service = PassthroughService(routes: routes, clientKeys: clientKeys)
+        return routes.routes.compactMap { route -> (any Service)? in
+            guard route.configuration.passthrough.enabled, let listen = route.configuration.passthrough.listen else {
+                return nil
+            }
+            let router = Router(context: SpliceRequestContext.self)
+            router.add(middleware: RequestIdMiddleware())
+            router.add(middleware: ErrorEnvelopeMiddleware())
+            router.add(middleware: PassthroughMiddleware(service: service, fixedRoute: route.name))
+            return Application(
+                router: router,
+                configuration: .init(address: .hostname(listen.host, port: listen.port), serverName: "splice"),
+                onServerRunning: { channel in await onListening(route.name, channel.localAddress?.port ?? listen.port) },
+                logger: logger)
+        }
     }
 
     /// Resolves the routes, then runs the gateway until SIGTERM/SIGINT and lets in-flight requests finish
@@ -67,7 +92,10 @@ package enum SpliceGateway {
         let listening = ListeningFlag()
         let app = buildApplication(
             host: configuration.host, port: configuration.port, routes: routes,
-            clientKeys: clientKeys, services: [clients], logger: logger
+            clientKeys: clientKeys,
+            services: [clients] + passthroughListeners(routes: routes, clientKeys: clientKeys, logger: logger) { route, port in
+                logger.info("passthrough listening", metadata: ["route": "\(route)", "port": "\(port)"])
+            }, logger: logger
         ) { port in
             listening.set()
             logger.info("listening", metadata: ["address": "http://\(configuration.host):\(port)"])

@@ -110,30 +110,47 @@ package struct HTTPClientTransport: UpstreamTransport {
         for field in request.headers {
             clientRequest.headers.add(name: field.name.rawName, value: field.value)
         }
-        let sent: SentSignal?
+        // The body (when there is one) is observed: once it is sent, the provider has `timeout` to answer.
+        let progress = BodyProgress()
         if let stream = request.stream as? InboundBodyStream {
-            clientRequest.body = .stream(stream, length: stream.length.map { .known(Int64($0)) } ?? .unknown)
-            sent = stream.sent
+            let length: HTTPClientRequest.Body.Length = stream.length.map { .known(Int64($0)) } ?? .unknown
+            clientRequest.body = .stream(ObservedBody(base: stream.body, progress: progress), length: length)
+        } else if !request.body.isEmpty {
+            let body = SingleBuffer(buffer: ByteBuffer(bytes: request.body))
+            clientRequest.body = .stream(ObservedBody(base: body, progress: progress), length: .known(Int64(request.body.count)))
         } else {
-            if !request.body.isEmpty { clientRequest.body = .bytes(request.body) }
-            sent = nil
+            progress.ended()
         }
-        let budget = Duration.nanoseconds(Self.connectionWaitLimit.nanoseconds) + timeout
+        let hasBody = request.stream != nil || !request.body.isEmpty
+        let connectionWaitLimit = Duration.nanoseconds(Self.connectionWaitLimit.nanoseconds)
         let prepared = clientRequest
         let response: HTTPClientResponse
         do {
-            response = try await withThrowingTaskGroup(of: HTTPClientResponse?.self) { group in
-                group.addTask { try await client.execute(prepared, deadline: .distantFuture) }
+            response = try await withThrowingTaskGroup(of: OpenEvent.self) { group in
+                group.addTask { .answered(try await client.execute(prepared, deadline: .distantFuture)) }
+                if hasBody {
+                    group.addTask {
+                        try await Task.sleep(for: connectionWaitLimit)
+                        return .connectionWaitOver
+                    }
+                }
                 group.addTask {
-                    await sent?.wait()
-                    try await Task.sleep(for: budget)
-                    return nil
+                    // Without a body there is no telling when the request went out: allow for the connection too.
+                    await progress.sent()
+                    try await Task.sleep(for: hasBody ? timeout : timeout + connectionWaitLimit)
+                    return .deadlineOver
                 }
                 defer { group.cancelAll() }
-                guard let first = try await group.next(), let response = first else {
-                    throw UpstreamTransportError.timeout
+                while let event = try await group.next() {
+                    switch event {
+                    case .answered(let response): return response
+                    case .connectionWaitOver where !progress.hasStarted:
+                        throw UpstreamTransportError.noConnection(waited: connectionWaitLimit)
+                    case .connectionWaitOver: continue
+                    case .deadlineOver: throw UpstreamTransportError.timeout
+                    }
                 }
-                return response
+                throw CancellationError()
             }
         } catch let error as UpstreamTransportError {
             throw error
@@ -149,7 +166,15 @@ package struct HTTPClientTransport: UpstreamTransport {
         }
         let length = response.headers.first(name: "Content-Length").flatMap(Int.init)
         return UpstreamResponse(
-            status: Int(response.status.code), headers: fields, stream: ProviderBodyStream(body: response.body, length: length))
+            status: Int(response.status.code), headers: fields, stream: ProviderBodyStream(body: response.body, length: length),
+            connectionWait: progress.connectionWait)
+    }
+
+    /// What ends the wait for a streamed answer's head.
+    private enum OpenEvent: Sendable {
+        case answered(HTTPClientResponse)
+        case connectionWaitOver
+        case deadlineOver
     }
 
     /// AsyncHTTPClient's errors, by what they mean for the request. Only `shortDescription` is ever kept: the

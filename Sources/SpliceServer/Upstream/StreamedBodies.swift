@@ -4,21 +4,34 @@ import NIOCore
 import SpliceCore
 import Synchronization
 
-/// A client's request body on its way to the provider, read as the provider's connection takes it (so a large
-/// upload never sits in Splice's memory), with a signal when it has been read to the end.
-struct InboundBodyStream: StreamedBody, AsyncSequence {
-    typealias Element = ByteBuffer
+/// A client's request body on its way to the provider, read as the provider's connection takes it, so that a
+/// large upload never sits in Splice's memory.
+struct InboundBodyStream: StreamedBody {
     let body: RequestBody
     let length: Int?
-    let sent = SentSignal()
+}
+
+/// A provider's answer body on its way to the client.
+struct ProviderBodyStream: StreamedBody {
+    let body: HTTPClientResponse.Body
+    let length: Int?
+}
+
+/// Wraps the body AsyncHTTPClient sends, to learn when it starts reading it (a connection was ready) and when
+/// it has read it all (the request is sent): the provider's deadline runs from then.
+struct ObservedBody<Base: AsyncSequence & Sendable>: AsyncSequence, Sendable where Base.Element == ByteBuffer {
+    typealias Element = ByteBuffer
+    let base: Base
+    let progress: BodyProgress
 
     struct AsyncIterator: AsyncIteratorProtocol {
-        var base: RequestBody.AsyncIterator
-        let sent: SentSignal
+        var base: Base.AsyncIterator
+        let progress: BodyProgress
 
         mutating func next() async throws -> ByteBuffer? {
+            progress.started()
             guard let chunk = try await base.next() else {
-                sent.fire()
+                progress.ended()
                 return nil
             }
             return chunk
@@ -26,12 +39,30 @@ struct InboundBodyStream: StreamedBody, AsyncSequence {
     }
 
     func makeAsyncIterator() -> AsyncIterator {
-        AsyncIterator(base: body.makeAsyncIterator(), sent: sent)
+        AsyncIterator(base: base.makeAsyncIterator(), progress: progress)
     }
 }
 
-/// Fires once, when a streamed request body has been read to its end; waiters resume then.
-final class SentSignal: Sendable {
+/// One buffer as an AsyncSequence (a body in memory, observed like a streamed one).
+struct SingleBuffer: AsyncSequence, Sendable {
+    typealias Element = ByteBuffer
+    let buffer: ByteBuffer
+
+    struct AsyncIterator: AsyncIteratorProtocol {
+        var buffer: ByteBuffer?
+        mutating func next() async -> ByteBuffer? {
+            defer { buffer = nil }
+            return buffer
+        }
+    }
+
+    func makeAsyncIterator() -> AsyncIterator { AsyncIterator(buffer: buffer) }
+}
+
+/// When a request body started to be read, and a signal, once, when it has been read to its end.
+final class BodyProgress: Sendable {
+    private let created = ContinuousClock.now
+    private let firstRead = Mutex<ContinuousClock.Instant?>(nil)
     private let stream: AsyncStream<Void>
     private let continuation: AsyncStream<Void>.Continuation
 
@@ -39,15 +70,22 @@ final class SentSignal: Sendable {
         (stream, continuation) = AsyncStream.makeStream(of: Void.self)
     }
 
-    func fire() { continuation.finish() }
+    func started() {
+        firstRead.withLock { $0 = $0 ?? .now }
+    }
 
-    func wait() async {
+    func ended() { continuation.finish() }
+
+    /// Returns once the body has been read to its end.
+    func sent() async {
         for await _ in stream {}
     }
-}
 
-/// A provider's answer body on its way to the client.
-struct ProviderBodyStream: StreamedBody {
-    let body: HTTPClientResponse.Body
-    let length: Int?
+    /// Whether a connection has started reading the body.
+    var hasStarted: Bool { firstRead.withLock { $0 != nil } }
+
+    /// From the request's start until its body was first read: the wait for a connection.
+    var connectionWait: Duration {
+        firstRead.withLock { $0.map { created.duration(to: $0) } ?? .zero }
+    }
 }

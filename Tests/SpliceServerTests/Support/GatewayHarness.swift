@@ -15,6 +15,8 @@ struct GatewayHarness: Sendable {
     let emulators: RunningEmulators
     let baseURL: String
     let logs: LogCapture
+    /// The port of each route's own passthrough listener (routes with `passthrough.listen`).
+    var passthroughPorts: [String: Int] = [:]
 
     /// What the gateway answered.
     struct Answer: Sendable {
@@ -86,12 +88,13 @@ struct GatewayHarness: Sendable {
     static func route(
         _ provider: String, _ upstream: String, _ credentials: [String: String], name: String? = nil,
         projectId: String? = nil, timeout: Duration = .seconds(5),
-        maxConnections: Int = RouteConfiguration.defaultMaxConnections, options: [String: String] = [:]
+        maxConnections: Int = RouteConfiguration.defaultMaxConnections,
+        passthrough: PassthroughConfiguration = PassthroughConfiguration(), options: [String: String] = [:]
     ) throws -> RouteConfiguration {
         RouteConfiguration(
             name: name ?? provider, provider: provider, upstream: try UpstreamURL(parsing: upstream),
             credentials: credentials.mapValues(SecretReference.literal), defaults: .init(projectId: projectId),
-            timeout: timeout, maxConnections: maxConnections, options: options, file: "(test)")
+            timeout: timeout, maxConnections: maxConnections, passthrough: passthrough, options: options, file: "(test)")
     }
 }
 
@@ -116,8 +119,14 @@ func withGateway<T: Sendable>(
             return override?.make(transport) ?? transport
         }
         let (ports, portSink) = AsyncStream.makeStream(of: Int.self)
+        // Routes with `passthrough.listen` get their own listeners, which report their ports here.
+        let (listenerPorts, listenerSink) = AsyncStream.makeStream(of: (String, Int).self)
+        let listeners = SpliceGateway.passthroughListeners(routes: table, clientKeys: clientKeys, logger: logger) {
+            listenerSink.yield(($0, $1))
+        }
         let app = SpliceGateway.buildApplication(
-            host: "127.0.0.1", port: requestedPort, routes: table, clientKeys: clientKeys, logger: logger
+            host: "127.0.0.1", port: requestedPort, routes: table, clientKeys: clientKeys, services: listeners,
+            logger: logger
         ) { port in portSink.yield(port) }
         let result: Result<T, any Error> = await withTaskGroup(of: Void.self) { group in
             group.addTask {
@@ -128,7 +137,15 @@ func withGateway<T: Sendable>(
             defer { group.cancelAll() }
             var iterator = ports.makeAsyncIterator()
             guard let port = await iterator.next() else { return .failure(HarnessError.gatewayDidNotStart) }
-            let harness = GatewayHarness(emulators: emulators, baseURL: "http://127.0.0.1:\(port)", logs: logs)
+            var passthroughPorts: [String: Int] = [:]
+            if !listeners.isEmpty {
+                for await (route, listenerPort) in listenerPorts {
+                    passthroughPorts[route] = listenerPort
+                    if passthroughPorts.count == listeners.count { break }
+                }
+            }
+            let harness = GatewayHarness(
+                emulators: emulators, baseURL: "http://127.0.0.1:\(port)", logs: logs, passthroughPorts: passthroughPorts)
             do {
                 return .success(try await body(harness))
             } catch {
