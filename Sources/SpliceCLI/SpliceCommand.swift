@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
+import SpliceCore
 
 /// `splice`: the gateway's command line.
 @main
@@ -40,13 +41,12 @@ struct LoggingOptions: ParsableArguments {
     @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: Logger.Level = .info
 
-    /// Logs go to standard error as one line each; no secret is ever logged.
+    /// Logs go to standard error as one line each, every value quoted and escaped where needed (so that a
+    /// client's request id cannot forge a field); no secret is ever logged.
     func bootstrap() -> Logger {
         let level = logLevel
         LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
+            TextLogHandler(label: label, logLevel: level, format: .text)
         }
         var logger = Logger(label: "splice")
         logger.logLevel = level

@@ -110,6 +110,10 @@ import Testing
         let run = try Self.run(["serve", "--routes", "routes", "--port", "\(holder.port)"])
         #expect(run.status == 2, "\(run.output)")
         #expect(run.output.contains("could not listen"))
+        // Start-up lines come first, in Splice's text format: values with spaces are quoted.
+        #expect(
+            run.output.contains(#"warning splice: route unavailable reason="environment variable SPATIALGEN_APPKEY is not set" route=spatialgen"#),
+            "\(run.output)")
         withExtendedLifetime(holder) {}
     }
 
