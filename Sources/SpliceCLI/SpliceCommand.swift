@@ -36,6 +36,20 @@ struct SpliceCommand: AsyncParsableCommand {
     }
 }
 
+/// Where `serve` and `check` read their configuration.
+struct ConfigurationOptions: ParsableArguments {
+    @Option(name: .long, help: "Directory of route files (default: routes; overrides the config file's 'routes').")
+    var routes: String?
+
+    @Option(name: .long, help: "Config file (YAML); flags override it.")
+    var config: String?
+
+    /// Reads the config file and the route files, with these flags (and `host`, `port`) applied over the file.
+    func load(host: String? = nil, port: Int? = nil) throws(ConfigurationError) -> LoadedConfiguration {
+        try LoadedConfiguration.load(config: config, routes: routes, host: host, port: port)
+    }
+}
+
 /// Options every serving command shares.
 struct LoggingOptions: ParsableArguments {
     @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error, critical.")

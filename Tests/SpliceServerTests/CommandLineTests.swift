@@ -131,6 +131,24 @@ import Testing
         #expect(line?.hasSuffix("not ready: file appkey.txt is empty") == true, "\(run.output)")
     }
 
+    /// `serve` and `check` take the same `--routes` and `--config` options.
+    @Test func serveAndCheckShareTheConfigurationOptions() throws {
+        for command in ["serve", "check"] {
+            let help = try Self.run([command, "--help"])
+            #expect(help.status == 0)
+            #expect(help.output.contains("--routes <routes>"), "\(help.output)")
+            #expect(help.output.contains("--config <config>"), "\(help.output)")
+        }
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("splice-config-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let config = directory.appendingPathComponent("splice.yaml")
+        try "routes: \(Self.packageRoot.appendingPathComponent("routes").path)\n".write(to: config, atomically: true, encoding: .utf8)
+        let run = try Self.run(["check", "--config", config.path])
+        #expect(run.status == 0, "\(run.output)")
+        #expect(run.output.contains("spatialgen "), "\(run.output)")
+    }
+
     /// `splice demo` serves all five providers; every curl example it prints completes; SIGTERM exits 0.
     @Test func demoExamplesComplete() async throws {
         // Works from any directory.
