@@ -68,6 +68,8 @@ struct LoggingOptions: ParsableArguments {
     }
 }
 
+// Neither swift-log nor ArgumentParser knows the other, so neither can ever declare this conformance.
+// swift-format-ignore: AvoidRetroactiveConformances
 extension Logger.Level: @retroactive ExpressibleByArgument {}
 
 /// Writes a line to standard error.
