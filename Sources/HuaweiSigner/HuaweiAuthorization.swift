@@ -1,4 +1,4 @@
-/// A parsed `Authorization` value, for a verifier such as the provider emulator (PROVIDERS §4.3, pitfall 4: the
+/// A parsed `Authorization` value, for a verifier such as the provider emulator (docs/huawei-signing.md: the
 /// verifier signs whatever `SignedHeaders` lists).
 ///
 /// Accepted forms, exactly as the signer writes them (parameters separated by `,` and optional spaces):

@@ -1,6 +1,6 @@
 import Foundation
 
-/// `X-Sdk-Date`: `%Y%m%dT%H%M%SZ` in UTC (PROVIDERS §4.3), written and read without `DateFormatter`
+/// `X-Sdk-Date`: `%Y%m%dT%H%M%SZ` in UTC (docs/huawei-signing.md), written and read without `DateFormatter`
 /// (no locale, no calendar settings, no shared mutable state).
 extension HuaweiSigner {
     /// `date` as `%Y%m%dT%H%M%SZ` in UTC, e.g. `20240704T080000Z`; fractions of a second are dropped, as Python's

@@ -1,4 +1,4 @@
-/// The byte-level encodings of the canonical request (PROVIDERS §4.3, pitfalls 2 and 3), written over UTF-8 bytes
+/// The byte-level encodings of the canonical request (docs/huawei-signing.md, stage 1), written over UTF-8 bytes
 /// so that they match Python's `urllib.parse.quote(s, safe='~')`, `unquote(s)` and `str.strip()` exactly rather
 /// than whatever Foundation's character sets happen to contain.
 extension HuaweiSigner {

@@ -2,7 +2,7 @@ import Crypto
 import Foundation
 
 /// Huawei Cloud AK/SK request signer, byte for byte the official SDK's `Signer` (`SDK-HMAC-SHA256`) and
-/// `DerivationAKSKSigner` (`V11-HMAC-SHA256`) of huaweicloudsdkcore 3.1.219 (PROVIDERS §4.3).
+/// `DerivationAKSKSigner` (`V11-HMAC-SHA256`) of huaweicloudsdkcore 3.1.219 (docs/huawei-signing.md).
 ///
 /// One function per stage, as in soto-core's SigV4 signer:
 /// ``canonicalRequest(_:)`` → ``stringToSign(canonicalRequest:sdkDate:)`` → ``signature(stringToSign:sdkDate:)``
@@ -35,7 +35,7 @@ public struct HuaweiSigner: Sendable {
 
     // MARK: Stage 1: canonical request
 
-    /// `CanonicalURI` (PROVIDERS §4.3, pitfalls 1 and 2): the wire path percent-decoded as a whole (so a `%2F` inside
+    /// `CanonicalURI` (docs/huawei-signing.md, stage 1): the wire path percent-decoded as a whole (so a `%2F` inside
     /// a path parameter becomes a literal `/`), split on `/`, each segment re-encoded with RFC 3986 unreserved
     /// characters kept and everything else as upper-case UTF-8 `%XX` (`~` kept, `:` → `%3A`), joined with `/`,
     /// then ending in exactly one added `/` unless it already ends in `/`.
@@ -46,7 +46,7 @@ public struct HuaweiSigner: Sendable {
         return canonical.utf8.last == UInt8(ascii: "/") ? canonical : canonical + "/"
     }
 
-    /// `CanonicalQuery` (PROVIDERS §4.3): the decoded pairs sorted by raw name then raw value (Unicode code point
+    /// `CanonicalQuery` (docs/huawei-signing.md, stage 1): the decoded pairs sorted by raw name then raw value (Unicode code point
     /// order, as Python sorts), each written `enc(name)=enc(value)` with RFC 3986 encoding (space → `%20`,
     /// `/` → `%2F`, `+` → `%2B`, `~` kept), joined with `&`; the empty string when there are no pairs.
     ///
@@ -68,7 +68,7 @@ public struct HuaweiSigner: Sendable {
         return out
     }
 
-    /// The headers that are signed, in order (PROVIDERS §4.3 `SignedHeaders`, pitfalls 3 and 4): names containing
+    /// The headers that are signed, in order (docs/huawei-signing.md, stage 1): names containing
     /// `_` are dropped (the SDK never signs them), names are lower-cased, values trimmed like Python's `strip()`
     /// (inner whitespace kept), sorted by name. A name given more than once (in any case) keeps its last value,
     /// as the SDK's header dictionary does.
@@ -94,13 +94,13 @@ public struct HuaweiSigner: Sendable {
         return result
     }
 
-    /// `SignedHeaders` (PROVIDERS §4.3, pitfall 4): the lower-cased names of every header whose name has no `_`,
+    /// `SignedHeaders` (docs/huawei-signing.md, stage 1): the lower-cased names of every header whose name has no `_`,
     /// sorted, joined with `;`, e.g. `content-type;host;x-sdk-date`.
     public static func signedHeaders(_ headers: [(name: String, value: String)]) -> String {
         signedHeaderEntries(headers).map(\.name).joined(separator: ";")
     }
 
-    /// `CanonicalHeaders` (PROVIDERS §4.3, pitfall 3): `name:value\n` for each signed header, in `SignedHeaders`
+    /// `CanonicalHeaders` (docs/huawei-signing.md, stage 1): `name:value\n` for each signed header, in `SignedHeaders`
     /// order; names lower-cased, values trimmed (so `X-App-UserId: "  user-42  "` is `x-app-userid:user-42`).
     /// `Host` is signed verbatim, `:port` included. Ends with `\n`.
     public static func canonicalHeaders(_ headers: [(name: String, value: String)]) -> String {
@@ -118,7 +118,7 @@ public struct HuaweiSigner: Sendable {
         return out
     }
 
-    /// `PayloadHash` (PROVIDERS §4.3): lower-case hex SHA-256 of the exact body bytes (an empty body gives
+    /// `PayloadHash` (docs/huawei-signing.md, stage 1): lower-case hex SHA-256 of the exact body bytes (an empty body gives
     /// `e3b0c442…b855`), or the literal `UNSIGNED-PAYLOAD`.
     public static func payloadHash(_ payload: HuaweiPayload) -> String {
         switch payload {
@@ -136,7 +136,7 @@ public struct HuaweiSigner: Sendable {
         return Hex.lowercase(SHA256.hash(data: body))
     }
 
-    /// `CanonicalRequest` (PROVIDERS §4.3):
+    /// `CanonicalRequest` (docs/huawei-signing.md, stage 1):
     /// `METHOD \n CanonicalURI \n CanonicalQuery \n CanonicalHeaders \n SignedHeaders \n PayloadHash`.
     /// `CanonicalHeaders` already ends in `\n`, so a blank line precedes `SignedHeaders`; the method is upper-cased.
     public static func canonicalRequest(_ input: HuaweiSigningInput) -> String {
@@ -183,13 +183,13 @@ public struct HuaweiSigner: Sendable {
     // MARK: Stage 2: string to sign
 
     /// The V11 credential scope `YYYYMMDD/region/service`, the date part taken from `X-Sdk-Date`
-    /// (PROVIDERS §4.3, derived variant); nil for `SDK-HMAC-SHA256`.
+    /// (docs/huawei-signing.md, V11-HMAC-SHA256); nil for `SDK-HMAC-SHA256`.
     public func scope(sdkDate: String) -> String? {
         guard case .derivedV11(let region, let service) = algorithm else { return nil }
         return String(sdkDate.prefix(8)) + "/" + region + "/" + service
     }
 
-    /// `StringToSign` (PROVIDERS §4.3): `SDK-HMAC-SHA256 \n X-Sdk-Date \n hex(SHA256(CanonicalRequest))`, or for
+    /// `StringToSign` (docs/huawei-signing.md, stage 2): `SDK-HMAC-SHA256 \n X-Sdk-Date \n hex(SHA256(CanonicalRequest))`, or for
     /// V11 `V11-HMAC-SHA256 \n X-Sdk-Date \n scope \n hex(SHA256(CanonicalRequest))`.
     public func stringToSign(canonicalRequest: String, sdkDate: String) -> String {
         let hashed = Hex.lowercase(SHA256.hash(data: Array(canonicalRequest.utf8)))
@@ -207,8 +207,9 @@ public struct HuaweiSigner: Sendable {
 
     // MARK: Stage 3: signature
 
-    /// The HMAC key (PROVIDERS §4.3): the secret key's UTF-8 bytes for `SDK-HMAC-SHA256`; for V11 the 64-character
-    /// lower-case hex of `HKDF-SHA256(IKM = SK, salt = AK, info = scope, L = 32)`, used as ASCII bytes.
+    /// The HMAC key (docs/huawei-signing.md, stage 3 and V11-HMAC-SHA256): the secret key's UTF-8 bytes for
+    /// `SDK-HMAC-SHA256`; for V11 the 64-character lower-case hex of `HKDF-SHA256(IKM = SK, salt = AK, info = scope,
+    /// L = 32)`, used as ASCII bytes.
     func signingKey(sdkDate: String) -> SymmetricKey {
         guard let scope = scope(sdkDate: sdkDate) else { return secretKey }
         let derived = HKDF<SHA256>.deriveKey(
@@ -221,7 +222,7 @@ public struct HuaweiSigner: Sendable {
         return SymmetricKey(data: Array(hex.utf8))
     }
 
-    /// `Signature` (PROVIDERS §4.3): lower-case hex `HMAC-SHA256(signing key, StringToSign)`. `sdkDate` only
+    /// `Signature` (docs/huawei-signing.md, stage 3): lower-case hex `HMAC-SHA256(signing key, StringToSign)`. `sdkDate` only
     /// matters for V11, whose key is derived per day.
     public func signature(stringToSign: String, sdkDate: String) -> String {
         let mac = HMAC<SHA256>.authenticationCode(for: Array(stringToSign.utf8), using: signingKey(sdkDate: sdkDate))
@@ -230,7 +231,7 @@ public struct HuaweiSigner: Sendable {
 
     // MARK: Stage 4: Authorization
 
-    /// The `Authorization` value (PROVIDERS §4.3):
+    /// The `Authorization` value (docs/huawei-signing.md, stage 4):
     /// `SDK-HMAC-SHA256 Access=AK, SignedHeaders=…, Signature=…`, or for V11
     /// `V11-HMAC-SHA256 Credential=AK/scope, SignedHeaders=…, Signature=…` (the scope needs `sdkDate`).
     public func authorization(signedHeaders: String, signature: String, sdkDate: String) -> String {

@@ -1,4 +1,4 @@
-/// An access key / secret key pair for Huawei Cloud AK/SK signing (PROVIDERS §4.3).
+/// An access key / secret key pair for Huawei Cloud AK/SK signing (docs/huawei-signing.md).
 ///
 /// The secret key is used as the HMAC key as its UTF-8 bytes (`SDK-HMAC-SHA256`), or as the HKDF
 /// input keying material (`V11-HMAC-SHA256`).
@@ -14,7 +14,7 @@ public struct HuaweiCredentials: Sendable, Equatable {
     }
 }
 
-/// The signing algorithm (PROVIDERS §4.3).
+/// The signing algorithm (docs/huawei-signing.md).
 public enum HuaweiSigningAlgorithm: Sendable, Equatable {
     /// `SDK-HMAC-SHA256`: HMAC-SHA256 keyed with the secret key. What the official SDK uses for MetaStudio.
     case sdkHMACSHA256
@@ -31,14 +31,14 @@ public enum HuaweiSigningAlgorithm: Sendable, Equatable {
     }
 }
 
-/// What the last line of the canonical request says about the body (PROVIDERS §4.3 `PayloadHash`).
+/// What the last line of the canonical request says about the body (docs/huawei-signing.md, stage 1 `PayloadHash`).
 public enum HuaweiPayload: Sendable, Equatable {
     /// The exact body bytes sent, hashed with SHA-256 (an empty array gives the empty-body hash `e3b0c442…`).
     case bytes([UInt8])
     /// The literal `UNSIGNED-PAYLOAD`. The request must then carry (and sign) `X-Sdk-Content-Sha256: UNSIGNED-PAYLOAD`.
     case unsigned
 
-    /// The payload as the official SDK decides it from a request (PROVIDERS §4.3 `PayloadHash`): an absent or empty
+    /// The payload as the official SDK decides it from a request (docs/huawei-signing.md, stage 1 `PayloadHash`): an absent or empty
     /// body gives the empty-body hash even when `X-Sdk-Content-Sha256` is present; otherwise a header
     /// `X-Sdk-Content-Sha256: UNSIGNED-PAYLOAD` (name in any case, value trimmed) gives ``unsigned``; otherwise the
     /// body is hashed.
@@ -55,7 +55,7 @@ public enum HuaweiPayload: Sendable, Equatable {
     }
 }
 
-/// Everything that is signed: one value, built by the caller (PROVIDERS §4.3).
+/// Everything that is signed: one value, built by the caller (docs/huawei-signing.md).
 ///
 /// It describes the request as it goes on the wire, not as the SDK's model holds it: the path is already
 /// percent-encoded, and `headers` holds every header to sign, `Host` and `X-Sdk-Date` included.

@@ -8,16 +8,12 @@ struct CheckCommand: AsyncParsableCommand {
         commandName: "check",
         abstract: "Validate the routes (and config file) and say which routes are ready.")
 
-    @Option(name: .long, help: "Directory of route files (default: routes).")
-    var routes: String?
-
-    @Option(name: .long, help: "Config file (YAML).")
-    var config: String?
+    @OptionGroup var configurationFiles: ConfigurationOptions
 
     func run() async throws {
         let loaded: LoadedConfiguration
         do {
-            loaded = try LoadedConfiguration.load(config: config, routes: routes, host: nil, port: nil)
+            loaded = try configurationFiles.load()
         } catch {
             for problem in error.problems { print(problem.description) }
             throw ExitCode(1)

@@ -9,11 +9,7 @@ struct ServeCommand: AsyncParsableCommand {
         commandName: "serve",
         abstract: "Run the gateway.")
 
-    @Option(name: .long, help: "Directory of route files (default: routes).")
-    var routes: String?
-
-    @Option(name: .long, help: "Config file (YAML); flags override it.")
-    var config: String?
+    @OptionGroup var configurationFiles: ConfigurationOptions
 
     @Option(name: .long, help: "Address to listen on (default: 127.0.0.1).")
     var host: String?
@@ -32,7 +28,7 @@ struct ServeCommand: AsyncParsableCommand {
     func run() async throws {
         let loaded: LoadedConfiguration
         do {
-            loaded = try LoadedConfiguration.load(config: config, routes: routes, host: host, port: port)
+            loaded = try configurationFiles.load(host: host, port: port)
         } catch {
             for problem in error.problems { printError(problem.description) }
             throw ExitCode(1)

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
+import SpliceCore
 
 /// `splice`: the gateway's command line.
 @main
@@ -35,18 +36,31 @@ struct SpliceCommand: AsyncParsableCommand {
     }
 }
 
+/// Where `serve` and `check` read their configuration.
+struct ConfigurationOptions: ParsableArguments {
+    @Option(name: .long, help: "Directory of route files (default: routes; overrides the config file's 'routes').")
+    var routes: String?
+
+    @Option(name: .long, help: "Config file (YAML); flags override it.")
+    var config: String?
+
+    /// Reads the config file and the route files, with these flags (and `host`, `port`) applied over the file.
+    func load(host: String? = nil, port: Int? = nil) throws(ConfigurationError) -> LoadedConfiguration {
+        try LoadedConfiguration.load(config: config, routes: routes, host: host, port: port)
+    }
+}
+
 /// Options every serving command shares.
 struct LoggingOptions: ParsableArguments {
     @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: Logger.Level = .info
 
-    /// Logs go to standard error as one line each; no secret is ever logged.
+    /// Logs go to standard error as one line each, every value quoted and escaped where needed (so that a
+    /// client's request id cannot forge a field); no secret is ever logged.
     func bootstrap() -> Logger {
         let level = logLevel
         LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
+            TextLogHandler(label: label, logLevel: level, format: .text)
         }
         var logger = Logger(label: "splice")
         logger.logLevel = level
@@ -54,6 +68,8 @@ struct LoggingOptions: ParsableArguments {
     }
 }
 
+// Neither swift-log nor ArgumentParser knows the other, so neither can ever declare this conformance.
+// swift-format-ignore: AvoidRetroactiveConformances
 extension Logger.Level: @retroactive ExpressibleByArgument {}
 
 /// Writes a line to standard error.

@@ -90,12 +90,12 @@ package enum SpliceGateway {
                 metadata: ["client": "\(unresolved.name)", "reason": "\(unresolved.reason)"])
         }
         let listening = ListeningFlag()
+        let listeners = passthroughListeners(routes: routes, clientKeys: clientKeys, logger: logger) { route, port in
+            logger.info("passthrough listening", metadata: ["route": "\(route)", "port": "\(port)"])
+        }
         let app = buildApplication(
-            host: configuration.host, port: configuration.port, routes: routes,
-            clientKeys: clientKeys,
-            services: [clients] + passthroughListeners(routes: routes, clientKeys: clientKeys, logger: logger) { route, port in
-                logger.info("passthrough listening", metadata: ["route": "\(route)", "port": "\(port)"])
-            }, logger: logger
+            host: configuration.host, port: configuration.port, routes: routes, clientKeys: clientKeys,
+            services: [clients] + listeners, logger: logger
         ) { port in
             listening.set()
             logger.info("listening", metadata: ["address": "http://\(configuration.host):\(port)"])

@@ -228,8 +228,10 @@ struct HuaweiSignerTests {
         #expect(HuaweiSigner.sdkDate(Date(timeIntervalSince1970: 1_573_789_015)) == "20191115T033655Z")
         #expect(HuaweiSigner.date(fromSDKDate: "20240704T080000Z") == vectorDate)
         #expect(HuaweiSigner.date(fromSDKDate: "20000229T115959Z") == Date(timeIntervalSince1970: 951_825_599))
-        for value in ["", "20240704T080000", "2024-07-04T08:00:00Z", "20230229T000000Z", "20241304T080000Z",
-                      "20240704T240000Z", "20240704t080000z", "2024070AT080000Z"] {
+        for value in [
+            "", "20240704T080000", "2024-07-04T08:00:00Z", "20230229T000000Z", "20241304T080000Z",
+            "20240704T240000Z", "20240704t080000z", "2024070AT080000Z",
+        ] {
             #expect(HuaweiSigner.date(fromSDKDate: value) == nil, "\(value)")
         }
         // Round trip over a spread of instants.

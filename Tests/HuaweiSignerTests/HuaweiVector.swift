@@ -201,7 +201,8 @@ extension HuaweiVector {
             self.method = "POST"
             self.host = host
             // Path parameters are inserted as quote(v, safe='').
-            self.path = "/v1/\(HuaweiSigner.percentEncode(projectID))/files/"
+            self.path =
+                "/v1/\(HuaweiSigner.percentEncode(projectID))/files/"
                 + "\(HuaweiSigner.percentEncode(try string("file_id")))/complete"
             self.query = []
             self.sdkDate = try string("x_sdk_date")

@@ -37,9 +37,10 @@ struct AutoRenderEmulatorTests {
     @Test("a wrong or missing key is the documented 401")
     func auth() async throws {
         try await withProviderEmulators { emulators in
-            for headers in [[("Authorization", "Bearer wrong")], [("x-api-key", "wrong")], [],
-                [("Authorization", emulators.credentials.autorenderAPIKey)]]
-            {
+            for headers in [
+                [("Authorization", "Bearer wrong")], [("x-api-key", "wrong")], [],
+                [("Authorization", emulators.credentials.autorenderAPIKey)],
+            ] {
                 let answer = try await send(
                     "POST", Self.url(emulators), headers: headers + [("Content-Type", "application/json")],
                     body: bytes(#"{"session_id":"s"}"#)

@@ -34,7 +34,8 @@ import Testing
             method: "POST", path: "/api/v1/multipart/complete", body: #"{"session_id":"a1b2"}"#),
         Case(
             name: "vp with eTag spelling and partial flag", provider: "gjirafa-vp",
-            request: #"{"route":"x","projectId":"p1","uploadId":"rk","parts":[{"partNumber":1,"etag":"e1"}],"options":{"allowPartialComplete":false}}"#,
+            request:
+                #"{"route":"x","projectId":"p1","uploadId":"rk","parts":[{"partNumber":1,"etag":"e1"}],"options":{"allowPartialComplete":false}}"#,
             method: "PUT", path: "/api/projects/p1/uploads/multipart-complete",
             body: #"{"requestKey":"rk","parts":[{"partNumber":1,"eTag":"e1"}],"allowPartialComplete":false}"#),
         Case(
@@ -59,9 +60,12 @@ import Testing
             headers: ["Content-Type": "application/json", "X-Project-Id": "p"]),
         Case(
             name: "tenovos complete", provider: "tenovos", upstream: "https://e.services.tenovos.io/content-store-v1",
-            request: #"{"route":"x","fileId":"f","uploadId":"u","fileName":"a.mov","fileSize":10,"originalFileId":"o","parts":[{"partNumber":1,"etag":"e"}]}"#,
+            request:
+                #"{"route":"x","fileId":"f","uploadId":"u","fileName":"a.mov","fileSize":10,"originalFileId":"o","parts":[{"partNumber":1,"etag":"e"}]}"#,
             method: "POST", path: "/content-store-v1/asset/complete",
-            body: #"{"fileId":"f","uploadId":"u","filename":"a.mov","filesize":10,"originalFileId":"o","parts":[{"etag":"e","partNumber":1}],"action":"complete"}"#),
+            body:
+                #"{"fileId":"f","uploadId":"u","filename":"a.mov","filesize":10,"originalFileId":"o","parts":[{"etag":"e","partNumber":1}],"action":"complete"}"#
+        ),
         Case(
             name: "tenovos cancel", provider: "tenovos",
             request: #"{"route":"x","action":"cancel","fileId":"f","uploadId":"u"}"#,

@@ -25,7 +25,8 @@ import Testing
             file: FileInfo(id: "402f", name: "left-eye.mov", size: 1_287_340_032)),
         SuccessCase(
             name: "autorender wrapped", provider: "autorender",
-            body: #"{"success":true,"data":{"id":"fid","name":"big.mp4","url":"https://cdn/x","path":"uploads/videos","format":"mp4","file_size":73400320}}"#,
+            body:
+                #"{"success":true,"data":{"id":"fid","name":"big.mp4","url":"https://cdn/x","path":"uploads/videos","format":"mp4","file_size":73400320}}"#,
             file: FileInfo(id: "fid", name: "big.mp4", size: 73_400_320, url: "https://cdn/x", key: "uploads/videos", format: "mp4")),
         SuccessCase(
             name: "autorender flat with size", provider: "autorender",
@@ -116,7 +117,8 @@ import Testing
             code: .badUpstreamResponse, httpStatus: 502, upstreamMessage: "OK"),
         ErrorCase(
             name: "vp 503 Backend Fetch Failed (HTML)", provider: "gjirafa-vp", status: 503,
-            body: "<!DOCTYPE html>\n<html><head><title>503 Backend fetch failed</title></head><body><h1>Error 503 Backend fetch failed</h1><p>Guru Meditation:</p></body></html>",
+            body:
+                "<!DOCTYPE html>\n<html><head><title>503 Backend fetch failed</title></head><body><h1>Error 503 Backend fetch failed</h1><p>Guru Meditation:</p></body></html>",
             code: .upstreamError, httpStatus: 502, upstreamMessage: "503 Backend fetch failed", retryable: true),
         ErrorCase(
             name: "vp 2xx result:false", provider: "gjirafa-vp", status: 200,

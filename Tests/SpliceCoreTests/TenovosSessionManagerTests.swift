@@ -11,7 +11,8 @@ import Testing
     /// An `/auth/token` answer whose tokens expire `lifetime` seconds after `clock.now`.
     static func login(_ name: String, clock: TestClock, lifetime: TimeInterval = 3600) -> UpstreamResponse {
         let epoch = Int((clock.now.timeIntervalSince1970 + lifetime) * 1000)
-        let body = #"{"session":{"authorization":"id-\#(name)","accessToken":"access-\#(name)","refreshToken":"refresh-\#(name)","expireEpoch":\#(epoch)}}"#
+        let body =
+            #"{"session":{"authorization":"id-\#(name)","accessToken":"access-\#(name)","refreshToken":"refresh-\#(name)","expireEpoch":\#(epoch)}}"#
         return UpstreamResponse(status: 200, body: Array(body.utf8))
     }
 

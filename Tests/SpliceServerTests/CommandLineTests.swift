@@ -110,6 +110,10 @@ import Testing
         let run = try Self.run(["serve", "--routes", "routes", "--port", "\(holder.port)"])
         #expect(run.status == 2, "\(run.output)")
         #expect(run.output.contains("could not listen"))
+        // Start-up lines come first, in Splice's text format: values with spaces are quoted.
+        #expect(
+            run.output.contains(#"warning splice: route unavailable reason="environment variable SPATIALGEN_APPKEY is not set" route=spatialgen"#),
+            "\(run.output)")
         withExtendedLifetime(holder) {}
     }
 
@@ -125,6 +129,24 @@ import Testing
         #expect(run.status == 0, "\(run.output)")
         let line = run.output.split(separator: "\n").first { $0.hasPrefix("sg ") }
         #expect(line?.hasSuffix("not ready: file appkey.txt is empty") == true, "\(run.output)")
+    }
+
+    /// `serve` and `check` take the same `--routes` and `--config` options.
+    @Test func serveAndCheckShareTheConfigurationOptions() throws {
+        for command in ["serve", "check"] {
+            let help = try Self.run([command, "--help"])
+            #expect(help.status == 0)
+            #expect(help.output.contains("--routes <routes>"), "\(help.output)")
+            #expect(help.output.contains("--config <config>"), "\(help.output)")
+        }
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("splice-config-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let config = directory.appendingPathComponent("splice.yaml")
+        try "routes: \(Self.packageRoot.appendingPathComponent("routes").path)\n".write(to: config, atomically: true, encoding: .utf8)
+        let run = try Self.run(["check", "--config", config.path])
+        #expect(run.status == 0, "\(run.output)")
+        #expect(run.output.contains("spatialgen "), "\(run.output)")
     }
 
     /// `splice demo` serves all five providers; every curl example it prints completes; SIGTERM exits 0.

@@ -111,9 +111,11 @@ import Testing
 
     @Test func huaweiMetaStudioTokenMode() async throws {
         try await withGateway(routes: { emulators in
-            [try GatewayHarness.route(
-                "huawei-metastudio", emulators.huaweiMetaStudio.baseURL, ["token": emulators.credentials.huaweiToken],
-                projectId: "p1")]
+            [
+                try GatewayHarness.route(
+                    "huawei-metastudio", emulators.huaweiMetaStudio.baseURL, ["token": emulators.credentials.huaweiToken],
+                    projectId: "p1")
+            ]
         }) { gateway in
             let answer = try await gateway.post(#"{"route":"huawei-metastudio","fileId":"f1"}"#)
             #expect(answer.status == 200, "\(answer.bodyText)")
@@ -125,14 +127,17 @@ import Testing
 
     @Test func huaweiMetaStudioV11Signing() async throws {
         try await withGateway(routes: { emulators in
-            [try GatewayHarness.route(
-                "huawei-metastudio", emulators.huaweiMetaStudio.baseURL,
-                ["accessKey": emulators.credentials.huaweiAccessKey, "secretKey": emulators.credentials.huaweiSecretKey],
-                projectId: "p1", options: ["signingAlgorithm": "V11-HMAC-SHA256", "region": "cn-north-4"])]
+            [
+                try GatewayHarness.route(
+                    "huawei-metastudio", emulators.huaweiMetaStudio.baseURL,
+                    ["accessKey": emulators.credentials.huaweiAccessKey, "secretKey": emulators.credentials.huaweiSecretKey],
+                    projectId: "p1", options: ["signingAlgorithm": "V11-HMAC-SHA256", "region": "cn-north-4"])
+            ]
         }) { gateway in
             let answer = try await gateway.post(#"{"route":"huawei-metastudio","fileId":"f1"}"#)
             #expect(answer.status == 200, "\(answer.bodyText)")
-            #expect(gateway.emulators.huaweiMetaStudio.receivedRequests.last?.header("Authorization")?.hasPrefix("V11-HMAC-SHA256 Credential=") == true)
+            #expect(
+                gateway.emulators.huaweiMetaStudio.receivedRequests.last?.header("Authorization")?.hasPrefix("V11-HMAC-SHA256 Credential=") == true)
         }
     }
 

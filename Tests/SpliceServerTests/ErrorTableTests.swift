@@ -19,7 +19,8 @@ import Testing
         #expect(error?["message"]?.stringValue?.isEmpty == false, sourceLocation: sourceLocation)
         #expect(error?["route"] == JSONValue(route), sourceLocation: sourceLocation)
         #expect(error?["provider"] == JSONValue(provider), sourceLocation: sourceLocation)
-        #expect(error?.objectValue?.keys == ["code", "message", "source", "retryable", "route", "provider", "upstream"], sourceLocation: sourceLocation)
+        #expect(
+            error?.objectValue?.keys == ["code", "message", "source", "retryable", "route", "provider", "upstream"], sourceLocation: sourceLocation)
         #expect(answer.json?["requestId"]?.stringValue == answer.header("X-Request-Id"), sourceLocation: sourceLocation)
         #expect(answer.header("Content-Type")?.hasPrefix("application/json") == true, sourceLocation: sourceLocation)
     }
@@ -32,13 +33,15 @@ import Testing
                 Self.expectError(try await gateway.post(body), status: 400, code: "invalid_request", source: "gateway", retryable: false)
             }
             let missing = try await gateway.post(#"{"route":"spatialgen","uploadId":"u"}"#)
-            Self.expectError(missing, status: 400, code: "invalid_request", source: "gateway", retryable: false, route: "spatialgen", provider: "spatialgen")
+            Self.expectError(
+                missing, status: 400, code: "invalid_request", source: "gateway", retryable: false, route: "spatialgen", provider: "spatialgen")
             #expect(missing.error?["message"] == "missing field 'sessionId': spatialgen needs it")
             let wrongType = try await gateway.post(#"{"route":"autorender","uploadId":"u"}"#, headers: [("Content-Type", "text/plain")])
             Self.expectError(wrongType, status: 400, code: "invalid_request", source: "gateway", retryable: false)
             let gap = try await gateway.post(
                 #"{"route":"spatialgen","sessionId":"s","uploadId":"u","parts":[{"partNumber":2,"etag":"b"}]}"#)
-            Self.expectError(gap, status: 400, code: "invalid_request", source: "gateway", retryable: false, route: "spatialgen", provider: "spatialgen")
+            Self.expectError(
+                gap, status: 400, code: "invalid_request", source: "gateway", retryable: false, route: "spatialgen", provider: "spatialgen")
             // Nothing reached a provider.
             #expect(gateway.emulators.spatialgen.receivedRequests.isEmpty)
         }
@@ -66,9 +69,11 @@ import Testing
 
     @Test func routeUnavailableNamesTheVariableNeverAValue() async throws {
         try await withGateway(routes: { emulators in
-            [RouteConfiguration(
-                name: "vp", provider: "gjirafa-vp", upstream: try UpstreamURL(parsing: emulators.gjirafaVP.baseURL),
-                credentials: ["apiKey": .environment("SPLICE_TEST_UNSET_VP_KEY")], defaults: .init(projectId: "p1"))]
+            [
+                RouteConfiguration(
+                    name: "vp", provider: "gjirafa-vp", upstream: try UpstreamURL(parsing: emulators.gjirafaVP.baseURL),
+                    credentials: ["apiKey": .environment("SPLICE_TEST_UNSET_VP_KEY")], defaults: .init(projectId: "p1"))
+            ]
         }) { gateway in
             let answer = try await gateway.post(#"{"route":"vp","uploadId":"u","parts":[{"partNumber":1,"etag":"e"}]}"#)
             Self.expectError(answer, status: 503, code: "route_unavailable", source: "gateway", retryable: false, route: "vp", provider: "gjirafa-vp")
@@ -93,7 +98,8 @@ import Testing
             Self.expectError(try await gateway.get("/routes"), status: 401, code: "unauthorized", source: "gateway", retryable: false)
             let forbidden = try await gateway.post(
                 body, headers: [("Content-Type", "application/json"), ("Authorization", "Bearer bay-one-key-123")])
-            Self.expectError(forbidden, status: 403, code: "forbidden", source: "gateway", retryable: false, route: "spatialgen", provider: "spatialgen")
+            Self.expectError(
+                forbidden, status: 403, code: "forbidden", source: "gateway", retryable: false, route: "spatialgen", provider: "spatialgen")
             let allowed = try await gateway.post(
                 body, headers: [("Content-Type", "application/json"), ("Authorization", "Bearer ops-key-4567890")])
             #expect(allowed.status == 200, "\(allowed.bodyText)")
@@ -112,7 +118,8 @@ import Testing
     @Test func internalError() async throws {
         try await withGateway(transport: TransportOverride { _ in ExplodingTransport() }) { gateway in
             let answer = try await gateway.post(#"{"route":"autorender","uploadId":"u"}"#)
-            Self.expectError(answer, status: 500, code: "internal_error", source: "gateway", retryable: false, route: "autorender", provider: "autorender")
+            Self.expectError(
+                answer, status: 500, code: "internal_error", source: "gateway", retryable: false, route: "autorender", provider: "autorender")
         }
     }
 
@@ -145,21 +152,36 @@ import Testing
 
     static let faultCases: [FaultCase] = EmulatedProvider.allCases.flatMap { provider -> [FaultCase] in
         [
-            FaultCase(provider: provider, fault: .providerError(status: 400), status: 400, code: "upstream_rejected", retryable: false, upstreamStatus: 400),
-            FaultCase(provider: provider, fault: .providerError(status: 409), status: 409, code: "upstream_rejected", retryable: false, upstreamStatus: 409),
-            FaultCase(provider: provider, fault: .providerError(status: 410), status: 410, code: "upstream_rejected", retryable: false, upstreamStatus: 410),
-            FaultCase(provider: provider, fault: .providerError(status: 422), status: 422, code: "upstream_rejected", retryable: false, upstreamStatus: 422),
-            FaultCase(provider: provider, fault: .providerError(status: 404), status: 404, code: "upstream_not_found", retryable: false, upstreamStatus: 404),
-            FaultCase(provider: provider, fault: .providerError(status: 401), status: 502, code: "upstream_auth_failed", retryable: false, upstreamStatus: 401),
-            FaultCase(provider: provider, fault: .providerError(status: 403), status: 502, code: "upstream_auth_failed", retryable: false, upstreamStatus: 403),
-            FaultCase(provider: provider, fault: .providerError(status: 429), status: 429, code: "upstream_rate_limited", retryable: true, upstreamStatus: 429),
-            FaultCase(provider: provider, fault: .providerError(status: 500), status: 502, code: "upstream_error", retryable: true, upstreamStatus: 500),
-            FaultCase(provider: provider, fault: .providerError(status: 503), status: 502, code: "upstream_error", retryable: true, upstreamStatus: 503),
+            FaultCase(
+                provider: provider, fault: .providerError(status: 400), status: 400, code: "upstream_rejected", retryable: false, upstreamStatus: 400),
+            FaultCase(
+                provider: provider, fault: .providerError(status: 409), status: 409, code: "upstream_rejected", retryable: false, upstreamStatus: 409),
+            FaultCase(
+                provider: provider, fault: .providerError(status: 410), status: 410, code: "upstream_rejected", retryable: false, upstreamStatus: 410),
+            FaultCase(
+                provider: provider, fault: .providerError(status: 422), status: 422, code: "upstream_rejected", retryable: false, upstreamStatus: 422),
+            FaultCase(
+                provider: provider, fault: .providerError(status: 404), status: 404, code: "upstream_not_found", retryable: false, upstreamStatus: 404
+            ),
+            FaultCase(
+                provider: provider, fault: .providerError(status: 401), status: 502, code: "upstream_auth_failed", retryable: false,
+                upstreamStatus: 401),
+            FaultCase(
+                provider: provider, fault: .providerError(status: 403), status: 502, code: "upstream_auth_failed", retryable: false,
+                upstreamStatus: 403),
+            FaultCase(
+                provider: provider, fault: .providerError(status: 429), status: 429, code: "upstream_rate_limited", retryable: true,
+                upstreamStatus: 429),
+            FaultCase(
+                provider: provider, fault: .providerError(status: 500), status: 502, code: "upstream_error", retryable: true, upstreamStatus: 500),
+            FaultCase(
+                provider: provider, fault: .providerError(status: 503), status: 502, code: "upstream_error", retryable: true, upstreamStatus: 503),
             FaultCase(provider: provider, fault: .backendFetchFailed, status: 502, code: "upstream_error", retryable: true, upstreamStatus: nil),
             FaultCase(provider: provider, fault: .notJSON, status: 502, code: "bad_upstream_response", retryable: false, upstreamStatus: 200),
             FaultCase(provider: provider, fault: .truncatedJSON, status: 502, code: "bad_upstream_response", retryable: false, upstreamStatus: 200),
             FaultCase(provider: provider, fault: .closeConnection, status: 502, code: "upstream_error", retryable: true, upstreamStatus: nil),
-            FaultCase(provider: provider, fault: .reportsFailureIn2xx, status: 502, code: "bad_upstream_response", retryable: false, upstreamStatus: 200),
+            FaultCase(
+                provider: provider, fault: .reportsFailureIn2xx, status: 502, code: "bad_upstream_response", retryable: false, upstreamStatus: 200),
         ]
     }
 
@@ -170,7 +192,8 @@ import Testing
             let answer = try await gateway.post(Self.requests[testCase.provider] ?? "")
             let name = testCase.provider.rawValue
             let source = testCase.code == "upstream_timeout" ? "gateway" : "provider"
-            Self.expectError(answer, status: testCase.status, code: testCase.code, source: source, retryable: testCase.retryable, route: name, provider: name)
+            Self.expectError(
+                answer, status: testCase.status, code: testCase.code, source: source, retryable: testCase.retryable, route: name, provider: name)
             if let upstreamStatus = testCase.upstreamStatus {
                 #expect(answer.error?["upstream"]?["status"]?.intValue == upstreamStatus)
             }
@@ -180,7 +203,8 @@ import Testing
                 #expect(answer.header("Retry-After") == "7")
             }
             // Provider failures are reported with the upstream timing too.
-            if case .closeConnection = testCase.fault {} else {
+            if case .closeConnection = testCase.fault {
+            } else {
                 #expect(answer.header("Server-Timing") != nil)
             }
         }
@@ -194,7 +218,8 @@ import Testing
             let clock = ContinuousClock()
             let started = clock.now
             let answer = try await gateway.post(Self.requests[.autorender] ?? "")
-            Self.expectError(answer, status: 504, code: "upstream_timeout", source: "gateway", retryable: true, route: "autorender", provider: "autorender")
+            Self.expectError(
+                answer, status: 504, code: "upstream_timeout", source: "gateway", retryable: true, route: "autorender", provider: "autorender")
             #expect(started.duration(to: clock.now) < .seconds(2))
         }
     }
@@ -208,14 +233,16 @@ import Testing
             [try GatewayHarness.route("autorender", "http://127.0.0.1:\(port)", ["apiKey": "k-123456"])]
         }) { gateway in
             let answer = try await gateway.post(Self.requests[.autorender] ?? "")
-            Self.expectError(answer, status: 502, code: "upstream_unreachable", source: "gateway", retryable: true, route: "autorender", provider: "autorender")
+            Self.expectError(
+                answer, status: 502, code: "upstream_unreachable", source: "gateway", retryable: true, route: "autorender", provider: "autorender")
         }
     }
 
     @Test func unknownUploadIsUpstreamNotFound() async throws {
         try await withGateway { gateway in
             let answer = try await gateway.post(#"{"route":"autorender","uploadId":"missing-session"}"#)
-            Self.expectError(answer, status: 404, code: "upstream_not_found", source: "provider", retryable: false, route: "autorender", provider: "autorender")
+            Self.expectError(
+                answer, status: 404, code: "upstream_not_found", source: "provider", retryable: false, route: "autorender", provider: "autorender")
         }
     }
 
@@ -224,7 +251,8 @@ import Testing
             [try GatewayHarness.route("spatialgen", emulators.spatialgen.baseURL, ["appKey": "not-the-right-key"])]
         }) { gateway in
             let answer = try await gateway.post(Self.requests[.spatialgen] ?? "")
-            Self.expectError(answer, status: 502, code: "upstream_auth_failed", source: "provider", retryable: false, route: "spatialgen", provider: "spatialgen")
+            Self.expectError(
+                answer, status: 502, code: "upstream_auth_failed", source: "provider", retryable: false, route: "spatialgen", provider: "spatialgen")
             #expect(!answer.bodyText.contains("not-the-right-key"))
         }
     }

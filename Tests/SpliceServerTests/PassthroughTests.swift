@@ -103,12 +103,19 @@ import Testing
         try await withGateway { gateway in
             _ = try await gateway.send(
                 method: .POST, path: "/autorender/api/v1/multipart/complete", body: Array(#"{"session_id":"x"}"#.utf8),
-                headers: [Self.contentType, ("Connection", "keep-alive, X-Private"), ("X-Private", "drop me"), ("Keep-Alive", "timeout=5"), ("X-Kept", "yes")])
+                headers: [
+                    Self.contentType, ("Connection", "keep-alive, X-Private"), ("X-Private", "drop me"), ("Keep-Alive", "timeout=5"),
+                    ("X-Kept", "yes"),
+                ])
             let received = try #require(gateway.emulators.autorender.receivedRequests.last)
             #expect(received.header("X-Private") == nil)
             #expect(received.header("Keep-Alive") == nil)
             #expect(received.header("X-Kept") == "yes")
-            #expect(received.header("Host") == URL(string: gateway.emulators.autorender.baseURL)?.host.map { "\($0):\(URL(string: gateway.emulators.autorender.baseURL)?.port ?? 0)" })
+            #expect(
+                received.header("Host")
+                    == URL(string: gateway.emulators.autorender.baseURL)?.host.map {
+                        "\($0):\(URL(string: gateway.emulators.autorender.baseURL)?.port ?? 0)"
+                    })
         }
     }
 
@@ -119,16 +126,20 @@ import Testing
             [
                 try GatewayHarness.route(
                     "spatialgen", emulators.spatialgen.baseURL, ["appKey": emulators.credentials.spatialgenAppKey],
-                    passthrough: PassthroughConfiguration(allow: [try #require(PassthroughRule(parsing: "POST /api/videos/uploads/*/files/*/complete"))])),
+                    passthrough: PassthroughConfiguration(allow: [
+                        try #require(PassthroughRule(parsing: "POST /api/videos/uploads/*/files/*/complete"))
+                    ])),
                 try GatewayHarness.route(
                     "autorender", emulators.autorender.baseURL, ["apiKey": emulators.credentials.autorenderAPIKey],
                     passthrough: PassthroughConfiguration(enabled: false)),
             ]
         }) { gateway in
             let climbing = try await gateway.send(method: .GET, path: "/spatialgen/api/%2e%2e/secret", body: nil, headers: [])
-            ErrorTableTests.expectError(climbing, status: 400, code: "invalid_request", source: "gateway", retryable: false, route: "spatialgen", provider: "spatialgen")
+            ErrorTableTests.expectError(
+                climbing, status: 400, code: "invalid_request", source: "gateway", retryable: false, route: "spatialgen", provider: "spatialgen")
             let outside = try await gateway.send(method: .GET, path: "/spatialgen/api/videos", body: nil, headers: [])
-            ErrorTableTests.expectError(outside, status: 403, code: "forbidden", source: "gateway", retryable: false, route: "spatialgen", provider: "spatialgen")
+            ErrorTableTests.expectError(
+                outside, status: 403, code: "forbidden", source: "gateway", retryable: false, route: "spatialgen", provider: "spatialgen")
             let off = try await gateway.send(method: .POST, path: "/autorender/api/v1/multipart/complete", body: nil, headers: [])
             ErrorTableTests.expectError(off, status: 404, code: "not_found", source: "gateway", retryable: false)
             #expect(gateway.emulators.spatialgen.receivedRequests.isEmpty)
@@ -146,12 +157,15 @@ import Testing
             ]
         }) { gateway in
             let unreachable = try await gateway.send(method: .POST, path: "/spatialgen/api/x", body: Array("{}".utf8), headers: [Self.contentType])
-            ErrorTableTests.expectError(unreachable, status: 502, code: "upstream_unreachable", source: "gateway", retryable: true, route: "spatialgen", provider: "spatialgen")
+            ErrorTableTests.expectError(
+                unreachable, status: 502, code: "upstream_unreachable", source: "gateway", retryable: true, route: "spatialgen",
+                provider: "spatialgen")
             gateway.emulators.autorender.setFault(.delay(.seconds(3)))
             let slow = try await gateway.send(
                 method: .POST, path: "/autorender/api/v1/multipart/complete", body: Array(#"{"session_id":"x"}"#.utf8),
                 headers: [Self.contentType])
-            ErrorTableTests.expectError(slow, status: 504, code: "upstream_timeout", source: "gateway", retryable: true, route: "autorender", provider: "autorender")
+            ErrorTableTests.expectError(
+                slow, status: 504, code: "upstream_timeout", source: "gateway", retryable: true, route: "autorender", provider: "autorender")
             #expect(slow.header("X-Request-Id") != nil)
         }
     }
@@ -208,14 +222,19 @@ import Testing
         try await withGateway(clientKeys: Self.keys) { gateway in
             let body = Array(#"{"session_id":"a1"}"#.utf8)
             let path = "/autorender/api/v1/multipart/complete"
-            let good = try await gateway.send(method: .POST, path: path, body: body, headers: [Self.contentType, ("x-api-key", "bay-one-client-key")])
+            let good = try await gateway.send(
+                method: .POST, path: path, body: body, headers: [Self.contentType, ("x-api-key", "bay-one-client-key")])
             #expect(good.status == 200, "\(good.bodyText)")
-            let bearer = try await gateway.send(method: .POST, path: path, body: body, headers: [Self.contentType, ("Authorization", "Bearer bay-one-client-key")])
+            let bearer = try await gateway.send(
+                method: .POST, path: path, body: body, headers: [Self.contentType, ("Authorization", "Bearer bay-one-client-key")])
             #expect(bearer.status == 200, "\(bearer.bodyText)")
             let wrong = try await gateway.send(method: .POST, path: path, body: body, headers: [Self.contentType, ("x-api-key", "not-a-client-key")])
-            ErrorTableTests.expectError(wrong, status: 401, code: "unauthorized", source: "gateway", retryable: false, route: "autorender", provider: "autorender")
-            let elsewhere = try await gateway.send(method: .POST, path: path, body: body, headers: [Self.contentType, ("x-api-key", "bay-two-client-key")])
-            ErrorTableTests.expectError(elsewhere, status: 403, code: "forbidden", source: "gateway", retryable: false, route: "autorender", provider: "autorender")
+            ErrorTableTests.expectError(
+                wrong, status: 401, code: "unauthorized", source: "gateway", retryable: false, route: "autorender", provider: "autorender")
+            let elsewhere = try await gateway.send(
+                method: .POST, path: path, body: body, headers: [Self.contentType, ("x-api-key", "bay-two-client-key")])
+            ErrorTableTests.expectError(
+                elsewhere, status: 403, code: "forbidden", source: "gateway", retryable: false, route: "autorender", provider: "autorender")
             #expect(gateway.emulators.autorender.receivedRequests.count == 2)
         }
     }
@@ -230,7 +249,9 @@ import Testing
             #expect(answer.status == 200, "\(answer.bodyText)")
             let forged = Self.huaweiSigned(port: port, accessKey: "bay-1", secretKey: "a-guessed-key-123", body: body)
             let refused = try await listener.send(method: .POST, path: forged.path, body: Array(body.utf8), headers: forged.headers)
-            ErrorTableTests.expectError(refused, status: 401, code: "unauthorized", source: "gateway", retryable: false, route: "huawei-metastudio", provider: "huawei-metastudio")
+            ErrorTableTests.expectError(
+                refused, status: 401, code: "unauthorized", source: "gateway", retryable: false, route: "huawei-metastudio",
+                provider: "huawei-metastudio")
             let stale = Self.huaweiSigned(
                 port: port, accessKey: "bay-1", secretKey: "bay-one-client-key", body: body, date: Date().addingTimeInterval(-3600))
             let late = try await listener.send(method: .POST, path: stale.path, body: Array(body.utf8), headers: stale.headers)

@@ -80,9 +80,14 @@ import Testing
 
     @Test func aFailedLoginIsUpstreamAuthFailedWithTenovosMessage() async throws {
         try await withGateway(routes: { emulators in
-            [try GatewayHarness.route(
-                "tenovos", emulators.tenovos.baseURL,
-                ["apiKey": emulators.credentials.tenovosAPIKey, "username": emulators.credentials.tenovosUsername, "password": "wrong-password-1"])]
+            [
+                try GatewayHarness.route(
+                    "tenovos", emulators.tenovos.baseURL,
+                    [
+                        "apiKey": emulators.credentials.tenovosAPIKey, "username": emulators.credentials.tenovosUsername,
+                        "password": "wrong-password-1",
+                    ])
+            ]
         }) { gateway in
             let answer = try await gateway.post(Self.complete)
             ErrorTableTests.expectError(
@@ -98,14 +103,19 @@ import Testing
     @Test func clientIdIsSentWhenConfigured() async throws {
         var credentials = EmulatorCredentials.demo
         credentials.tenovosClientId = "client-abc"
-        try await withGateway(credentials: credentials, routes: { emulators in
-            [try GatewayHarness.route(
-                "tenovos", emulators.tenovos.baseURL,
+        try await withGateway(
+            credentials: credentials,
+            routes: { emulators in
                 [
-                    "apiKey": credentials.tenovosAPIKey, "username": credentials.tenovosUsername,
-                    "password": credentials.tenovosPassword, "clientId": "client-abc",
-                ])]
-        }) { gateway in
+                    try GatewayHarness.route(
+                        "tenovos", emulators.tenovos.baseURL,
+                        [
+                            "apiKey": credentials.tenovosAPIKey, "username": credentials.tenovosUsername,
+                            "password": credentials.tenovosPassword, "clientId": "client-abc",
+                        ])
+                ]
+            }
+        ) { gateway in
             let answer = try await gateway.post(Self.complete)
             #expect(answer.status == 200, "\(answer.bodyText)")
             #expect(gateway.emulators.tenovos.loginCount == 1)

@@ -186,7 +186,8 @@ extension GatewayError {
                 provider: provider, upstream: upstream)
         case 429:
             return GatewayError(
-                .upstreamRateLimited, message: "\(provider) is rate limiting requests\(said)", provider: provider, upstream: upstream, retryAfter: retryAfter)
+                .upstreamRateLimited, message: "\(provider) is rate limiting requests\(said)", provider: provider, upstream: upstream,
+                retryAfter: retryAfter)
         case 408, 500...599:
             return GatewayError(
                 .upstreamError, message: "\(provider) failed with HTTP \(status)\(said)", provider: provider, upstream: upstream)

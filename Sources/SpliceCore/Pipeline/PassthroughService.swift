@@ -159,12 +159,14 @@ package struct PassthroughService: Sendable {
     /// and less every credential header, which the route's authenticator then sets.
     static func forwardedHeaders(_ headers: HTTPFields, dialect: PassthroughDialect) -> HTTPFields {
         var forwarded = dialect.forwardedHeaders(headers)
-        let named = Set(headers[values: .connection].flatMap { $0.split(separator: ",") }.map {
-            $0.trimmingCharacters(in: .whitespaces).lowercased()
-        })
-        forwarded = HTTPFields(forwarded.filter {
-            !PassthroughDialect.hopByHop.contains($0.name.canonicalName) && !named.contains($0.name.canonicalName)
-        })
+        let named = Set(
+            headers[values: .connection].flatMap { $0.split(separator: ",") }.map {
+                $0.trimmingCharacters(in: .whitespaces).lowercased()
+            })
+        forwarded = HTTPFields(
+            forwarded.filter {
+                !PassthroughDialect.hopByHop.contains($0.name.canonicalName) && !named.contains($0.name.canonicalName)
+            })
         for name in PassthroughDialect.alwaysStripped + dialect.credentialHeaders {
             forwarded[name] = nil
         }

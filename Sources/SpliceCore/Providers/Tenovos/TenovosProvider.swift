@@ -83,10 +83,6 @@ package struct TenovosProvider: Provider {
 struct TenovosAuthenticator: UpstreamAuthenticator {
     let sessions: TenovosSessionManager
 
-    init(sessions: TenovosSessionManager) {
-        self.sessions = sessions
-    }
-
     func authorize(_ request: inout UpstreamRequest) async throws(GatewayError) {
         let session = try await sessions.currentSession()
         request.headers[.tenovosAPIKey] = await sessions.apiKey

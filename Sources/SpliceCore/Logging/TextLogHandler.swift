@@ -1,0 +1,155 @@
+import Logging
+import Synchronization
+
+#if canImport(Darwin)
+    import Darwin
+#elseif canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#endif
+
+/// How a log line is written. Only `text` exists today; another format (JSON) is a new case here and a new
+/// branch in `TextLogHandler.render`, with the event merged the same way.
+package enum LogFormat: String, Sendable {
+    /// `TIMESTAMP LEVEL label: message key=value …`, keys sorted; a value that is not plainly safe is quoted
+    /// and escaped, so that no value (a client's request id, say) can forge a field or a line.
+    case text
+}
+
+/// Splice's log handler: one line per event, written to standard error unbuffered (one `write` per line).
+///
+/// swift-log's `StreamLogHandler` prints `key=value` with the value as it is, so a client's
+/// `X-Request-Id: x"status=500` would read as a second `status` field. Here every metadata value that holds
+/// anything but safe characters is quoted (`key="x\"status=500"`), with `"` and `\` escaped and control
+/// characters written as `\n`, `\r`, `\t` or `\u{1b}`.
+package struct TextLogHandler: LogHandler {
+    package var logLevel: Logger.Level
+    package var metadata: Logger.Metadata = [:]
+    package var metadataProvider: Logger.MetadataProvider?
+    package let label: String
+    package let format: LogFormat
+    private let sink: @Sendable (String) -> Void
+
+    /// - Parameter write: Receives each finished line, `\n` included (standard error by default).
+    package init(
+        label: String, logLevel: Logger.Level = .info, format: LogFormat = .text,
+        metadataProvider: Logger.MetadataProvider? = nil,
+        write: @escaping @Sendable (String) -> Void = TextLogHandler.writeToStandardError
+    ) {
+        self.label = label
+        self.logLevel = logLevel
+        self.format = format
+        self.metadataProvider = metadataProvider
+        self.sink = write
+    }
+
+    package subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    package func log(event: LogEvent) {
+        var merged = metadata
+        if let provided = metadataProvider?.get() {
+            merged.merge(provided) { $1 }
+        }
+        if let explicit = event.metadata {
+            merged.merge(explicit) { $1 }
+        }
+        if let error = event.error {
+            merged["error.message"] = "\(error)"
+            merged["error.type"] = "\(String(reflecting: type(of: error)))"
+        }
+        sink(
+            Self.render(
+                format: format, timestamp: Self.timestamp(), level: event.level, label: label, message: "\(event.message)",
+                metadata: merged) + "\n")
+    }
+
+    // MARK: Rendering
+
+    /// One line, without its `\n`.
+    package static func render(
+        format: LogFormat, timestamp: String, level: Logger.Level, label: String, message: String,
+        metadata: Logger.Metadata
+    ) -> String {
+        switch format {
+        case .text:
+            var line = "\(timestamp) \(level) \(escaped(label, spaceIsSafe: true)): \(escaped(message, spaceIsSafe: true))"
+            for (key, value) in metadata.sorted(by: { $0.key < $1.key }) {
+                line += " \(escaped(key, spaceIsSafe: false))=\(escaped("\(value)", spaceIsSafe: false))"
+            }
+            return line
+        }
+    }
+
+    /// `text` as it is when every character is safe, else quoted and escaped. Safe: printable ASCII other than
+    /// `"`, `=` and `\` (and, in a label or message, the space). An empty value is written `""`.
+    static func escaped(_ text: String, spaceIsSafe: Bool) -> String {
+        let plain =
+            (spaceIsSafe || !text.isEmpty)
+            && text.unicodeScalars.allSatisfy { scalar in
+                (scalar == " " && spaceIsSafe)
+                    || ((0x21...0x7E).contains(scalar.value) && scalar != "\"" && scalar != "=" && scalar != "\\")
+            }
+        return plain ? text : quoted(text)
+    }
+
+    /// `"…"` with `"` and `\` escaped, and every character that could break or disguise a line (C0 and C1
+    /// controls, DEL, line and paragraph separators, invisible format characters) written as an escape.
+    static func quoted(_ text: String) -> String {
+        var result = "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": result += "\\\""
+            case "\\": result += "\\\\"
+            case "\n": result += "\\n"
+            case "\r": result += "\\r"
+            case "\t": result += "\\t"
+            default:
+                switch scalar.properties.generalCategory {
+                case .control, .format, .lineSeparator, .paragraphSeparator, .surrogate, .unassigned, .privateUse:
+                    result += "\\u{\(String(scalar.value, radix: 16))}"
+                default:
+                    result.unicodeScalars.append(scalar)
+                }
+            }
+        }
+        return result + "\""
+    }
+
+    /// Local time with its UTC offset, e.g. `2025-11-21T06:30:12+0000`.
+    static func timestamp() -> String {
+        var now = time(nil)
+        var local = tm()
+        guard localtime_r(&now, &local) != nil else { return "-" }
+        var buffer = [CChar](repeating: 0, count: 64)
+        let count = strftime(&buffer, buffer.count, "%Y-%m-%dT%H:%M:%S%z", &local)
+        return String(decoding: buffer.prefix(count).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
+    // MARK: Writing
+
+    private static let standardErrorLock = Mutex(())
+
+    /// Writes `line` to standard error at once (no buffering), one line at a time across threads.
+    package static func writeToStandardError(_ line: String) {
+        let bytes = Array(line.utf8)
+        standardErrorLock.withLock { _ in
+            var offset = 0
+            while offset < bytes.count {
+                let written = bytes.withUnsafeBytes { buffer in
+                    write(STDERR_FILENO, buffer.baseAddress.map { $0 + offset }, bytes.count - offset)
+                }
+                if written > 0 {
+                    offset += written
+                } else if written < 0 && errno == EINTR {
+                    continue
+                } else {
+                    return  // standard error is gone: nothing more can be said
+                }
+            }
+        }
+    }
+}
