@@ -17,6 +17,7 @@ package enum SpliceGateway {
         clientKeys: ClientKeys = .none,
         services: [any Service] = [],
         logger: Logger,
+        connections: ConnectionLimits = ConnectionLimits(),
         onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) -> some ApplicationProtocol {
         let router = Router(context: SpliceRequestContext.self)
@@ -30,7 +31,10 @@ package enum SpliceGateway {
 
         return Application(
             router: router,
-            configuration: .init(address: .hostname(host, port: port), serverName: "splice"),
+            server: .splice(connections: connections, logger: logger),
+            configuration: .init(
+                address: .hostname(host, port: port), serverName: "splice",
+                availableConnectionsDelegate: ConnectionLimiter(maximum: connections.maximumConnections, logger: logger)),
             services: services,
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? port) },
             logger: logger)
@@ -66,10 +70,12 @@ package enum SpliceGateway {
                 "client key unresolved: that client cannot authenticate",
                 metadata: ["client": "\(unresolved.name)", "reason": "\(unresolved.reason)"])
         }
+        let connections = connectionLimits(configuration.connections, logger: logger)
         let listening = ListeningFlag()
         let app = buildApplication(
             host: configuration.host, port: configuration.port, routes: routes, transport: transport,
-            clientKeys: clientKeys, services: [HTTPClientService(client: client)], logger: logger
+            clientKeys: clientKeys, services: [HTTPClientService(client: client)], logger: logger,
+            connections: connections
         ) { port in
             listening.set()
             logger.info("listening", metadata: ["address": "http://\(configuration.host):\(port)"])
@@ -88,6 +94,36 @@ package enum SpliceGateway {
             }
             throw error
         }
+    }
+}
+
+extension SpliceGateway {
+    /// Raises the file descriptor limit as far as allowed, and keeps the connection bound within it.
+    static func connectionLimits(_ configured: ConnectionLimits, logger: Logger) -> ConnectionLimits {
+        var limits = configured
+        guard let descriptors = FileDescriptorLimit.raiseToHardLimit() else {
+            logger.warning("the file descriptor limit is unknown")
+            return limits
+        }
+        if limits.maximumConnections > descriptors.connectionBudget {
+            // Worth a warning only when the operator asked for more; the default simply adapts.
+            let level: Logger.Level = limits.maximumConnections == ConnectionLimits().maximumConnections ? .info : .warning
+            logger.log(
+                level: level, "maximumConnections is above what the file descriptor limit allows: using the lower value",
+                metadata: [
+                    "maximum_connections": "\(descriptors.connectionBudget)",
+                    "configured": "\(limits.maximumConnections)",
+                ])
+            limits.maximumConnections = descriptors.connectionBudget
+        }
+        logger.info(
+            "client connections",
+            metadata: [
+                "file_descriptor_limit": "\(descriptors.soft)", "maximum_connections": "\(limits.maximumConnections)",
+                "idle_timeout": "\(limits.idleTimeout.secondsDescription)",
+                "request_read_timeout": "\(limits.requestReadTimeout.secondsDescription)",
+            ])
+        return limits
     }
 }
 
