@@ -20,10 +20,12 @@ package enum SpliceGateway {
         connections: ConnectionLimits = ConnectionLimits(),
         onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) -> some ApplicationProtocol {
+        let checks = RequestHeadChecks(limitedPaths: endpoints, maximumBodyBytes: ServerConfiguration.maximumRequestBytes)
         let router = Router(context: SpliceRequestContext.self)
         // Order matters: the request id must be set before any error is rendered.
         router.add(middleware: RequestIdMiddleware())
         router.add(middleware: ErrorEnvelopeMiddleware())
+        router.add(middleware: EarlyRefusalMiddleware(checks: checks))
 
         let protected = router.group().add(middleware: ClientAuthMiddleware(keys: clientKeys))
         CompleteController(service: CompletionService(routes: routes, transport: transport)).addRoutes(to: protected)
@@ -31,7 +33,7 @@ package enum SpliceGateway {
 
         return Application(
             router: router,
-            server: .splice(connections: connections, logger: logger),
+            server: .splice(connections: connections, checks: checks, logger: logger),
             configuration: .init(
                 address: .hostname(host, port: port), serverName: "splice",
                 availableConnectionsDelegate: ConnectionLimiter(maximum: connections.maximumConnections, logger: logger)),
@@ -39,6 +41,9 @@ package enum SpliceGateway {
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? port) },
             logger: logger)
     }
+
+    /// The gateway's own endpoints: their request bodies are limited to `maximumRequestBytes`.
+    static let endpoints: Set<String> = ["/complete", "/routes", "/livez", "/readyz"]
 
     /// Resolves the routes, then runs the gateway until SIGTERM/SIGINT and lets in-flight requests finish
     /// (bounded by `shutdownGrace`). A failure before the server listens is thrown as `ListenError`.

@@ -12,8 +12,10 @@ import SpliceCore
 /// |---|---|---|
 /// | `RequestBytesProbe` | Splice | tells the read timeout that bytes arrived |
 /// | HTTP/1.1 encoder and decoder, `HTTP1ToHTTPServerCodec` | NIO (set up by Hummingbird) | |
+/// | `ConnectionCloseHandler` | Splice | `Connection: close` after early answers; envelope for unparsable requests |
+/// | `ExpectContinueHandler` | Splice | `100 Continue` |
 /// | `RequestReadTimeoutHandler` | Splice | closes a connection whose request does not arrive in time |
-/// | `HTTPConnectionStateHandler` | Hummingbird | idle timeout; closes connections when the server quiesces |
+/// | `HTTPConnectionStateHandler` | Hummingbird | idle timeout |
 ///
 /// Only `RequestBytesProbe` needs a place of its own (before the decoder); everything else goes
 /// through `HTTP1Channel.Configuration.additionalChannelHandlers`.
@@ -37,10 +39,13 @@ struct SpliceHTTP1Channel: ServerChildChannel {
 
 extension HTTPServerBuilder {
     /// The gateway's HTTP/1.1 server.
-    static func splice(connections: ConnectionLimits, logger: Logger) -> HTTPServerBuilder {
+    static func splice(connections: ConnectionLimits, checks: RequestHeadChecks, logger: Logger) -> HTTPServerBuilder {
         let readTimeout = TimeAmount(connections.requestReadTimeout)
         let configuration = HTTP1Channel.Configuration(
-            additionalChannelHandlers: [RequestReadTimeoutHandler(timeout: readTimeout, logger: logger)],
+            additionalChannelHandlers: [
+                ConnectionCloseHandler(logger: logger), ExpectContinueHandler(checks: checks),
+                RequestReadTimeoutHandler(timeout: readTimeout, logger: logger),
+            ],
             idleTimeout: TimeAmount(connections.idleTimeout))
         return HTTPServerBuilder { responder in
             SpliceHTTP1Channel(http1: HTTP1Channel(responder: responder, configuration: configuration))

@@ -2,6 +2,7 @@ import HTTPTypes
 import Hummingbird
 import Logging
 import NIOCore
+import NIOHTTP1
 import SpliceCore
 
 /// Turns every error into the contract's error envelope: no non-2xx answer leaves Splice in any other shape.
@@ -28,6 +29,11 @@ package struct ErrorEnvelopeMiddleware: RouterMiddleware {
                 default:
                     GatewayError(.internalError, status: Int(error.status.code), message: error.status.reasonPhrase)
                 }
+            Self.log(mapped, request: request, context: context)
+            return Response.envelope(for: mapped, requestId: context.requestId)
+        } catch let error as HTTPParserError {
+            // A body that is not valid HTTP/1.1 (broken chunked encoding…): the client's fault.
+            let mapped = GatewayError.invalidRequest("the request body is not valid HTTP/1.1 (\(error))")
             Self.log(mapped, request: request, context: context)
             return Response.envelope(for: mapped, requestId: context.requestId)
         } catch {
