@@ -18,6 +18,7 @@ package enum SpliceGateway {
         services: [any Service] = [],
         logger: Logger,
         connections: ConnectionLimits = ConnectionLimits(),
+        shutdownGrace: Duration? = nil,
         onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) -> some ApplicationProtocol {
         let checks = RequestHeadChecks(limitedPaths: endpoints, maximumBodyBytes: ServerConfiguration.maximumRequestBytes)
@@ -32,7 +33,7 @@ package enum SpliceGateway {
         StatusController(routes: routes).addRoutes(publicGroup: router.group(), protectedGroup: protected)
 
         return Application(
-            router: router,
+            responder: DrainResponder(inner: router.buildResponder(), drain: shutdownGrace.map(ShutdownDrain.init)),
             server: .splice(connections: connections, checks: checks, logger: logger),
             configuration: .init(
                 address: .hostname(host, port: port), serverName: "splice",
@@ -45,8 +46,13 @@ package enum SpliceGateway {
     /// The gateway's own endpoints: their request bodies are limited to `maximumRequestBytes`.
     static let endpoints: Set<String> = ["/complete", "/routes", "/livez", "/readyz"]
 
+    /// How long after the drain limit the answers given at it may take to be written, before the
+    /// service group cancels what is left.
+    static let drainAnswerMargin: Duration = .seconds(1)
+
     /// Resolves the routes, then runs the gateway until SIGTERM/SIGINT and lets in-flight requests finish
-    /// (bounded by `shutdownGrace`). A failure before the server listens is thrown as `ListenError`.
+    /// (bounded by `shutdownGrace`, at which those still running are answered 503 `shutting_down`).
+    /// A failure before the server listens is thrown as `ListenError`.
     /// `warnAboutLiteralSecrets` is off for the demo, whose fake credentials are literal on purpose.
     package static func serve(
         configuration: ServerConfiguration,
@@ -80,7 +86,7 @@ package enum SpliceGateway {
         let app = buildApplication(
             host: configuration.host, port: configuration.port, routes: routes, transport: transport,
             clientKeys: clientKeys, services: [HTTPClientService(client: client)], logger: logger,
-            connections: connections
+            connections: connections, shutdownGrace: configuration.shutdownGrace
         ) { port in
             listening.set()
             logger.info("listening", metadata: ["address": "http://\(configuration.host):\(port)"])
@@ -88,7 +94,7 @@ package enum SpliceGateway {
         }
         var groupConfiguration = ServiceGroupConfiguration(
             services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
-        groupConfiguration.maximumGracefulShutdownDuration = configuration.shutdownGrace
+        groupConfiguration.maximumGracefulShutdownDuration = configuration.shutdownGrace + drainAnswerMargin
         groupConfiguration.maximumCancellationDuration = .seconds(2)
         do {
             try await ServiceGroup(configuration: groupConfiguration).run()

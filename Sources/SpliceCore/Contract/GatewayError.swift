@@ -58,6 +58,7 @@ package struct GatewayError: Error, Sendable, Equatable {
         package static let upstreamTimeout = Code("upstream_timeout", .gateway)
         package static let upstreamUnreachable = Code("upstream_unreachable", .gateway)
         package static let internalError = Code("internal_error", .gateway)
+        package static let shuttingDown = Code("shutting_down", .gateway)
     }
 
     /// Whether the gateway or the provider is the origin of the error.

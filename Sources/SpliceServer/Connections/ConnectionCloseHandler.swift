@@ -9,6 +9,13 @@ import SpliceCore
 
 /// Decides when a client connection ends, and says so in the answer that ends it.
 ///
+/// - While the server drains (Hummingbird's quiescing, at graceful shutdown) every answer carries
+///   `Connection: close` (with pipelining: the answer to the last request received). Hummingbird
+///   closes the connection after it; a keep-alive client told so
+///   does not send its next request into a closing connection. A connection that is between two
+///   requests when the drain begins is given `lastRequestWindow` to send one more (answered with
+///   `Connection: close`) before Hummingbird closes it: a busy keep-alive client has usually sent
+///   its next request already, and would otherwise lose it.
 /// - An answer sent before its request fully arrived (an early 413, a 401 or 404 that did not need
 ///   the body) carries `Connection: close`, and the connection ends after it instead of reading a
 ///   body nobody wants. While the client may still be sending, only the sending side is closed
@@ -27,11 +34,19 @@ final class ConnectionCloseHandler: ChannelDuplexHandler, RemovableChannelHandle
     typealias OutboundIn = HTTPResponsePart
     typealias OutboundOut = HTTPResponsePart
 
+    /// How long a connection between two requests may still send one when the drain begins.
+    static let lastRequestWindow: TimeAmount = .milliseconds(500)
+
     private let logger: Logger
+    /// The drain's quiesce event, held back from Hummingbird (which would close the connection at
+    /// once) while the connection may still send a last request.
+    private var heldQuiesce: (event: Any, release: Scheduled<Void>)?
     /// Request heads passed on whose final answer has not been fully sent.
     private var unanswered = 0
     /// A request head was passed on and its end has not arrived.
     private var receiving = false
+    /// The server is draining.
+    private var draining = false
     /// The answer being sent ends the connection.
     private var closeAfterAnswer = false
     /// The request stream could not be parsed: nothing after the error is passed on.
@@ -51,6 +66,10 @@ final class ConnectionCloseHandler: ChannelDuplexHandler, RemovableChannelHandle
         case .head:
             unanswered += 1
             receiving = true
+            context.fireChannelRead(data)
+            // Hummingbird now counts this request in progress: it closes after answering it.
+            releaseQuiesce(context: context)
+            return
         case .body:
             break
         case .end:
@@ -62,8 +81,10 @@ final class ConnectionCloseHandler: ChannelDuplexHandler, RemovableChannelHandle
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         switch unwrapOutboundIn(data) {
         case .head(var response) where response.status.kind != .informational:
-            let answersUnfinishedRequest = receiving && unanswered == 1
-            if answersUnfinishedRequest || Self.saysClose(response.headerFields) {
+            // The answer to the last request known (pipelined ones before it are answered first).
+            let answersLastRequest = unanswered == 1
+            let answersUnfinishedRequest = receiving && answersLastRequest
+            if (draining && answersLastRequest) || answersUnfinishedRequest || Self.saysClose(response.headerFields) {
                 closeAfterAnswer = true
                 response.headerFields[.connection] = "close"
                 context.write(wrapOutboundOut(.head(response)), promise: promise)
@@ -84,6 +105,35 @@ final class ConnectionCloseHandler: ChannelDuplexHandler, RemovableChannelHandle
                 context.write(data, promise: promise)
             }
         }
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        guard event is ChannelShouldQuiesceEvent, !draining else {
+            context.fireUserInboundEventTriggered(event)
+            return
+        }
+        draining = true
+        guard unanswered == 0, !receiving, !ending else {
+            context.fireUserInboundEventTriggered(event)
+            return
+        }
+        let release = context.eventLoop.assumeIsolated().scheduleTask(in: Self.lastRequestWindow) { [self] in
+            releaseQuiesce(context: context)
+        }
+        heldQuiesce = (event, release)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        heldQuiesce?.release.cancel()
+        heldQuiesce = nil
+        context.fireChannelInactive()
+    }
+
+    private func releaseQuiesce(context: ChannelHandlerContext) {
+        guard let held = heldQuiesce else { return }
+        heldQuiesce = nil
+        held.release.cancel()
+        context.fireUserInboundEventTriggered(held.event)
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {

@@ -12,10 +12,10 @@ import SpliceCore
 /// |---|---|---|
 /// | `RequestBytesProbe` | Splice | tells the read timeout that bytes arrived |
 /// | HTTP/1.1 encoder and decoder, `HTTP1ToHTTPServerCodec` | NIO (set up by Hummingbird) | |
-/// | `ConnectionCloseHandler` | Splice | `Connection: close` after early answers; envelope for unparsable requests |
+/// | `ConnectionCloseHandler` | Splice | `Connection: close` while draining or after early answers; envelope for unparsable requests |
 /// | `ExpectContinueHandler` | Splice | `100 Continue` |
 /// | `RequestReadTimeoutHandler` | Splice | closes a connection whose request does not arrive in time |
-/// | `HTTPConnectionStateHandler` | Hummingbird | idle timeout |
+/// | `HTTPConnectionStateHandler` | Hummingbird | idle timeout; closes connections when the server quiesces |
 ///
 /// Only `RequestBytesProbe` needs a place of its own (before the decoder); everything else goes
 /// through `HTTP1Channel.Configuration.additionalChannelHandlers`.

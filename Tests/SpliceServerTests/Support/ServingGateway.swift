@@ -62,7 +62,7 @@ struct ServingGateway: Sendable {
     /// Runs a gateway for `routes` (none by default: `/livez` and `/complete`'s own refusals still
     /// answer), then shuts it down gracefully if `body` did not.
     static func run<T: Sendable>(
-        routes: [RouteConfiguration] = [], connections: ConnectionLimits = limits(),
+        routes: [RouteConfiguration] = [], connections: ConnectionLimits = limits(), shutdownGrace: Duration? = nil,
         _ body: (ServingGateway) async throws -> T
     ) async throws -> T {
         let logs = LogCapture()
@@ -73,10 +73,10 @@ struct ServingGateway: Sendable {
         let (ports, portSink) = AsyncStream.makeStream(of: Int.self)
         let app = SpliceGateway.buildApplication(
             host: "127.0.0.1", port: 0, routes: table, transport: transport, logger: logger,
-            connections: connections
+            connections: connections, shutdownGrace: shutdownGrace
         ) { port in portSink.yield(port) }
         var configuration = ServiceGroupConfiguration(services: [app], logger: logger)
-        configuration.maximumGracefulShutdownDuration = .seconds(10)
+        configuration.maximumGracefulShutdownDuration = (shutdownGrace ?? .seconds(10)) + .seconds(1)
         configuration.maximumCancellationDuration = .seconds(2)
         let group = ServiceGroup(configuration: configuration)
         let stopped = Stopped()
