@@ -16,12 +16,16 @@ package enum SpliceGateway {
         clientKeys: ClientKeys = .none,
         services: [any Service] = [],
         logger: Logger,
+        connections: ConnectionLimits = ConnectionLimits(),
+        shutdownGrace: Duration? = nil,
         onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) -> some ApplicationProtocol {
+        let checks = RequestHeadChecks(limitedPaths: endpoints, maximumBodyBytes: ServerConfiguration.maximumRequestBytes)
         let router = Router(context: SpliceRequestContext.self)
         // Order matters: the request id must be set before any error is rendered.
         router.add(middleware: RequestIdMiddleware())
         router.add(middleware: ErrorEnvelopeMiddleware())
+        router.add(middleware: EarlyRefusalMiddleware(checks: checks))
         // `/{route}/…`: the providers' own APIs, identified in each provider's own credential slot.
         router.add(middleware: PassthroughMiddleware(service: PassthroughService(routes: routes, clientKeys: clientKeys)))
 
@@ -29,9 +33,24 @@ package enum SpliceGateway {
         CompleteController(service: CompletionService(routes: routes)).addRoutes(to: protected)
         StatusController(routes: routes).addRoutes(publicGroup: router.group(), protectedGroup: protected)
 
-        return Application(
-            router: router,
-            configuration: .init(address: .hostname(host, port: port), serverName: "splice"),
+        return makeApplication(
+            router: router, host: host, port: port, checks: checks, services: services, logger: logger,
+            connections: connections, shutdownGrace: shutdownGrace, onServerRunning: onServerRunning)
+    }
+
+    /// An application on Splice's hardened HTTP/1.1 server: connection limits and timeouts, `100 Continue`,
+    /// early refusals, and answers for what is still running at the drain limit.
+    static func makeApplication(
+        router: Router<SpliceRequestContext>, host: String, port: Int, checks: RequestHeadChecks,
+        services: [any Service], logger: Logger, connections: ConnectionLimits, shutdownGrace: Duration?,
+        onServerRunning: @escaping @Sendable (Int) async -> Void
+    ) -> some ApplicationProtocol {
+        Application(
+            responder: DrainResponder(inner: router.buildResponder(), drain: shutdownGrace.map(ShutdownDrain.init)),
+            server: .splice(connections: connections, checks: checks, logger: logger),
+            configuration: .init(
+                address: .hostname(host, port: port), serverName: "splice",
+                availableConnectionsDelegate: ConnectionLimiter(maximum: connections.maximumConnections, logger: logger)),
             services: services,
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? port) },
             logger: logger)
@@ -41,9 +60,12 @@ package enum SpliceGateway {
     /// the path of their endpoint setting, as Huawei's does).
     package static func passthroughListeners(
         routes: RouteTable, clientKeys: ClientKeys = .none, logger: Logger,
+        connections: ConnectionLimits = ConnectionLimits(), shutdownGrace: Duration? = nil,
         onListening: @escaping @Sendable (String, Int) async -> Void = { _, _ in }
     ) -> [any Service] {
         let service = PassthroughService(routes: routes, clientKeys: clientKeys)
+        // No gateway endpoint here: every path is the route's, whatever its body size.
+        let checks = RequestHeadChecks(limitedPaths: [], maximumBodyBytes: ServerConfiguration.maximumRequestBytes)
         return routes.routes.compactMap { route -> (any Service)? in
             guard route.configuration.passthrough.enabled, let listen = route.configuration.passthrough.listen else {
                 return nil
@@ -51,17 +73,25 @@ package enum SpliceGateway {
             let router = Router(context: SpliceRequestContext.self)
             router.add(middleware: RequestIdMiddleware())
             router.add(middleware: ErrorEnvelopeMiddleware())
+            router.add(middleware: EarlyRefusalMiddleware(checks: checks))
             router.add(middleware: PassthroughMiddleware(service: service, fixedRoute: route.name))
-            return Application(
-                router: router,
-                configuration: .init(address: .hostname(listen.host, port: listen.port), serverName: "splice"),
-                onServerRunning: { channel in await onListening(route.name, channel.localAddress?.port ?? listen.port) },
-                logger: logger)
+            return makeApplication(
+                router: router, host: listen.host, port: listen.port, checks: checks, services: [], logger: logger,
+                connections: connections, shutdownGrace: shutdownGrace
+            ) { port in await onListening(route.name, port) }
         }
     }
 
+    /// The gateway's own endpoints: their request bodies are limited to `maximumRequestBytes`.
+    static let endpoints: Set<String> = ["/complete", "/routes", "/livez", "/readyz"]
+
+    /// How long after the drain limit the answers given at it may take to be written, before the
+    /// service group cancels what is left.
+    static let drainAnswerMargin: Duration = .seconds(1)
+
     /// Resolves the routes, then runs the gateway until SIGTERM/SIGINT and lets in-flight requests finish
-    /// (bounded by `shutdownGrace`). A failure before the server listens is thrown as `ListenError`.
+    /// (bounded by `shutdownGrace`, at which those still running are answered 503 `shutting_down`).
+    /// A failure before the server listens is thrown as `ListenError`.
     /// `warnAboutLiteralSecrets` is off for the demo, whose fake credentials are literal on purpose.
     package static func serve(
         configuration: ServerConfiguration,
@@ -89,13 +119,18 @@ package enum SpliceGateway {
                 "client key unresolved: that client cannot authenticate",
                 metadata: ["client": "\(unresolved.name)", "reason": "\(unresolved.reason)"])
         }
+        let connections = connectionLimits(configuration.connections, logger: logger)
         let listening = ListeningFlag()
-        let listeners = passthroughListeners(routes: routes, clientKeys: clientKeys, logger: logger) { route, port in
+        let listeners = passthroughListeners(
+            routes: routes, clientKeys: clientKeys, logger: logger, connections: connections,
+            shutdownGrace: configuration.shutdownGrace
+        ) { route, port in
             logger.info("passthrough listening", metadata: ["route": "\(route)", "port": "\(port)"])
         }
         let app = buildApplication(
             host: configuration.host, port: configuration.port, routes: routes, clientKeys: clientKeys,
-            services: [clients] + listeners, logger: logger
+            services: [clients] + listeners, logger: logger, connections: connections,
+            shutdownGrace: configuration.shutdownGrace
         ) { port in
             listening.set()
             logger.info("listening", metadata: ["address": "http://\(configuration.host):\(port)"])
@@ -103,7 +138,7 @@ package enum SpliceGateway {
         }
         var groupConfiguration = ServiceGroupConfiguration(
             services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
-        groupConfiguration.maximumGracefulShutdownDuration = configuration.shutdownGrace
+        groupConfiguration.maximumGracefulShutdownDuration = configuration.shutdownGrace + drainAnswerMargin
         groupConfiguration.maximumCancellationDuration = .seconds(2)
         do {
             try await ServiceGroup(configuration: groupConfiguration).run()
@@ -114,6 +149,36 @@ package enum SpliceGateway {
             }
             throw error
         }
+    }
+}
+
+extension SpliceGateway {
+    /// Raises the file descriptor limit as far as allowed, and keeps the connection bound within it.
+    static func connectionLimits(_ configured: ConnectionLimits, logger: Logger) -> ConnectionLimits {
+        var limits = configured
+        guard let descriptors = FileDescriptorLimit.raiseToHardLimit() else {
+            logger.warning("the file descriptor limit is unknown")
+            return limits
+        }
+        if limits.maximumConnections > descriptors.connectionBudget {
+            // Worth a warning only when the operator asked for more; the default simply adapts.
+            let level: Logger.Level = limits.maximumConnections == ConnectionLimits().maximumConnections ? .info : .warning
+            logger.log(
+                level: level, "maximumConnections is above what the file descriptor limit allows: using the lower value",
+                metadata: [
+                    "maximum_connections": "\(descriptors.connectionBudget)",
+                    "configured": "\(limits.maximumConnections)",
+                ])
+            limits.maximumConnections = descriptors.connectionBudget
+        }
+        logger.info(
+            "client connections",
+            metadata: [
+                "file_descriptor_limit": "\(descriptors.soft)", "maximum_connections": "\(limits.maximumConnections)",
+                "idle_timeout": "\(limits.idleTimeout.secondsDescription)",
+                "request_read_timeout": "\(limits.requestReadTimeout.secondsDescription)",
+            ])
+        return limits
     }
 }
 

@@ -42,6 +42,8 @@ extension ServerConfiguration {
                     continue
                 }
                 configuration.shutdownGrace = .milliseconds(Int(seconds * 1000))
+            case let key where ConnectionLimits.keys.contains(key):
+                configuration.connections.parse(key, member.value, reader: &reader)
             case "clients":
                 configuration.clients = parseClients(member.value, reader: &reader)
             default:

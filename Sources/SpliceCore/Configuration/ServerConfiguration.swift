@@ -7,11 +7,13 @@ package struct ServerConfiguration: Sendable {
     package var shutdownGrace: Duration = .seconds(10)
     /// Client keys; when any are configured, every `/complete` and `/routes` request must present one.
     package var clients: [ClientKeyConfiguration] = []
+    /// Client connections: idle and read timeouts, and how many may be open at once.
+    package var connections = ConnectionLimits()
 
     package static let maximumRequestBytes = 2 * 1024 * 1024
 
     package init() {}
 
-    static let keys = ["host", "port", "routes", "shutdownGraceSeconds", "clients"]
+    static let keys = ["host", "port", "routes", "shutdownGraceSeconds", "clients"] + ConnectionLimits.keys
     static let clientKeys = ["name", "key", "routes"]
 }

@@ -64,6 +64,8 @@ package struct GatewayError: Error, Sendable, Equatable {
         package static let upstreamTimeout = Code("upstream_timeout", .gateway, 504, retryable: true)
         package static let upstreamUnreachable = Code("upstream_unreachable", .gateway, 502, retryable: true)
         package static let internalError = Code("internal_error", .gateway, 500)
+        /// Splice is stopping and the drain limit passed before the answer came.
+        package static let shuttingDown = Code("shutting_down", .gateway, 503, retryable: true)
     }
 
     /// Whether the gateway or the provider is the origin of the error.

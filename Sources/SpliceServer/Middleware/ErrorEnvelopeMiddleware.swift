@@ -2,6 +2,7 @@ import HTTPTypes
 import Hummingbird
 import Logging
 import NIOCore
+import NIOHTTP1
 import SpliceCore
 
 /// Turns every error into the contract's error envelope: no non-2xx answer leaves Splice in any other shape.
@@ -33,6 +34,11 @@ package struct ErrorEnvelopeMiddleware: RouterMiddleware {
         } catch is CancellationError {
             // The client went away or the server is stopping: nothing to answer, nothing wrong inside Splice.
             throw CancellationError()
+        } catch let error as HTTPParserError {
+            // A body that is not valid HTTP/1.1 (broken chunked encoding…): the client's fault.
+            let mapped = GatewayError.invalidRequest("the request body is not valid HTTP/1.1 (\(error))")
+            Self.log(mapped, request: request, context: context)
+            return Response.envelope(for: mapped, requestId: context.requestId)
         } catch {
             context.logger.error("unexpected error", metadata: ["error": "\(type(of: error))"])
             return Response.envelope(for: .internalError, requestId: context.requestId)

@@ -4,7 +4,8 @@ import Logging
 import SpliceCore
 
 /// Keeps a client's `X-Request-Id` (1–128 visible ASCII characters) or makes one, puts it on the
-/// logger, and sets it on every response, errors included.
+/// logger, and sets it on every response, errors included. An id already in the context (chosen by
+/// `DrainResponder` with the same rules) is kept.
 package struct RequestIdMiddleware: RouterMiddleware {
     package typealias Context = SpliceRequestContext
 
@@ -14,12 +15,17 @@ package struct RequestIdMiddleware: RouterMiddleware {
         _ request: Request, context: Context, next: (Request, Context) async throws -> Response
     ) async throws -> Response {
         var context = context
-        let id = request.headers[.requestId].flatMap { Self.isAcceptable($0) ? $0 : nil } ?? Self.makeId()
+        let id = context.requestId.isEmpty ? Self.requestId(for: request) : context.requestId
         context.requestId = id
         context.logger[metadataKey: "request_id"] = "\(id)"
         var response = try await next(request, context)
         response.headers[.requestId] = id
         return response
+    }
+
+    /// The client's id when acceptable, or a new one.
+    static func requestId(for request: Request) -> String {
+        request.headers[.requestId].flatMap { isAcceptable($0) ? $0 : nil } ?? makeId()
     }
 
     static func isAcceptable(_ id: String) -> Bool {
