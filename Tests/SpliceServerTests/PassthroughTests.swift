@@ -147,6 +147,20 @@ import Testing
         }
     }
 
+    /// A literal `..` goes on the wire as sent (no client library would send it), so a raw socket sends it.
+    @Test func aLiteralClimbIsRefusedAndNeverSent() async throws {
+        try await withGateway { gateway in
+            let port = try #require(URL(string: gateway.baseURL)?.port)
+            try await RawConnection.with(port: port) { connection in
+                try await connection.send("GET /spatialgen/api/../../complete HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+                let answer = try #require(await connection.readResponse())
+                #expect(answer.status == 400, "\(answer.bodyText)")
+                #expect(answer.bodyText.contains("invalid_request"))
+            }
+            #expect(gateway.emulators.spatialgen.receivedRequests.isEmpty)
+        }
+    }
+
     @Test func anUnreachableUpstreamAndATimeoutUseTheEnvelope() async throws {
         try await withGateway(routes: { emulators in
             [

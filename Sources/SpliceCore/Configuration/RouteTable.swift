@@ -81,6 +81,18 @@ package struct RouteTable: Sendable {
             case .failure(let error): problems.append(contentsOf: error.problems)
             }
         }
+        // Two routes cannot serve their passthrough on the same port.
+        var listeners: [ListenAddress: String] = [:]
+        for configuration in configurations {
+            guard let listen = configuration.passthrough.listen else { continue }
+            if let other = listeners[listen] {
+                problems.append(
+                    ConfigurationProblem(
+                        file: configuration.file, line: 1,
+                        message: "passthrough.listen \(listen) is also used by route '\(other)'"))
+            }
+            listeners[listen] = configuration.name
+        }
         guard problems.isEmpty else { throw ConfigurationError(problems) }
         return configurations
     }
