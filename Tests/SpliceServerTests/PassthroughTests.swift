@@ -140,6 +140,8 @@ import Testing
             let outside = try await gateway.send(method: .GET, path: "/spatialgen/api/videos", body: nil, headers: [])
             ErrorTableTests.expectError(
                 outside, status: 403, code: "forbidden", source: "gateway", retryable: false, route: "spatialgen", provider: "spatialgen")
+            #expect(climbing.header("Server-Timing")?.hasPrefix("gateway;dur=") == true)
+            #expect(outside.header("Server-Timing") != nil)
             let off = try await gateway.send(method: .POST, path: "/autorender/api/v1/multipart/complete", body: nil, headers: [])
             ErrorTableTests.expectError(off, status: 404, code: "not_found", source: "gateway", retryable: false)
             #expect(gateway.emulators.spatialgen.receivedRequests.isEmpty)
@@ -250,6 +252,33 @@ import Testing
             ErrorTableTests.expectError(
                 elsewhere, status: 403, code: "forbidden", source: "gateway", retryable: false, route: "autorender", provider: "autorender")
             #expect(gateway.emulators.autorender.receivedRequests.count == 2)
+        }
+    }
+
+    /// Each provider's own slot carries the client key: SpatialGen's app key header, VP's `Authorization`,
+    /// Tenovos' `X-API-Key`.
+    @Test(arguments: [
+        (EmulatedProvider.spatialgen, "X-SPATIALGEN-APPKEY", ""),
+        (EmulatedProvider.gjirafaVP, "Authorization", "Bearer "),
+        (EmulatedProvider.gjirafaVP, "Authorization", ""),
+        (EmulatedProvider.tenovos, "X-API-Key", ""),
+    ])
+    func theClientKeyGoesInTheProvidersOwnSlot(_ provider: EmulatedProvider, _ header: String, _ prefix: String) async throws {
+        let tenovos = NativeCall(
+            provider: .tenovos, method: .POST, path: "/asset/complete",
+            body: #"{"fileId":"f","uploadId":"u","action":"complete","parts":[{"partNumber":1,"etag":"e"}]}"#,
+            dummyHeaders: [])
+        let call = Self.calls.first { $0.provider == provider } ?? tenovos
+        try await withGateway(clientKeys: Self.keys) { gateway in
+            let path = "/\(provider.rawValue)\(call.path)"
+            let good = try await gateway.send(
+                method: call.method, path: path, body: Array(call.body.utf8),
+                headers: [Self.contentType, (header, prefix + "bay-one-client-key")])
+            #expect(good.status == 200, "\(good.bodyText)")
+            let wrong = try await gateway.send(
+                method: call.method, path: path, body: Array(call.body.utf8), headers: [Self.contentType, (header, prefix + "wrong-client-key")])
+            #expect(wrong.status == 401, "\(wrong.bodyText)")
+            #expect(gateway.emulators[provider].receivedRequests.count == 1)
         }
     }
 
