@@ -347,8 +347,10 @@ import Testing
             }
         }
         let text = answer.bodyText + answer.headers.map { "\($0.name): \($0.value)" }.joined(separator: "\n")
+        let logs = gateway.logs.text
         for secret in secrets where !secret.isEmpty {
             #expect(!text.contains(secret), "a secret reached the client", sourceLocation: sourceLocation)
+            #expect(!logs.contains(secret), "a secret reached the log", sourceLocation: sourceLocation)
         }
     }
 }
