@@ -48,6 +48,12 @@ extension HuaweiSigner {
 
     /// A header value trimmed as Python's `str.strip()`: leading and trailing whitespace removed, inner kept.
     static func trimmed(_ value: String) -> String {
+        // Fast path: nothing to trim when both ends are ASCII and not whitespace (the usual header value).
+        if let first = value.utf8.first, let last = value.utf8.last, first < 0x80, last < 0x80,
+            !isPythonWhitespace(Unicode.Scalar(first)), !isPythonWhitespace(Unicode.Scalar(last))
+        {
+            return value
+        }
         let scalars = value.unicodeScalars
         guard let first = scalars.firstIndex(where: { !isPythonWhitespace($0) }),
             let last = scalars.lastIndex(where: { !isPythonWhitespace($0) })

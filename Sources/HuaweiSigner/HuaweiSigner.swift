@@ -77,7 +77,7 @@ public struct HuaweiSigner: Sendable {
         var entries: [(name: String, value: String, order: Int)] = []
         entries.reserveCapacity(headers.count)
         for (order, header) in headers.enumerated() where !header.name.utf8.contains(UInt8(ascii: "_")) {
-            entries.append((header.name.lowercased(), trimmed(header.value), order))
+            entries.append((asciiLowercased(header.name), trimmed(header.value), order))
         }
         // Sort by name, later occurrences last, then keep the last entry of each run of equal names.
         entries.sort { lhs, rhs in
@@ -164,7 +164,7 @@ public struct HuaweiSigner: Sendable {
         let signed = entries.map(\.name).joined(separator: ";")
         let uri = canonicalURI(path)
         let queryString = canonicalQuery(query)
-        var request = method.uppercased()
+        var request = method.utf8.contains(where: { (0x61...0x7A).contains($0) }) ? method.uppercased() : method
         request.reserveCapacity(
             request.utf8.count + uri.utf8.count + queryString.utf8.count + signed.utf8.count * 2
                 + entries.reduce(0) { $0 + $1.value.utf8.count + 2 } + payloadHash.utf8.count + 8)
@@ -193,7 +193,9 @@ public struct HuaweiSigner: Sendable {
     /// `StringToSign` (docs/huawei-signing.md, stage 2): `SDK-HMAC-SHA256 \n X-Sdk-Date \n hex(SHA256(CanonicalRequest))`, or for
     /// V11 `V11-HMAC-SHA256 \n X-Sdk-Date \n scope \n hex(SHA256(CanonicalRequest))`.
     public func stringToSign(canonicalRequest: String, sdkDate: String) -> String {
-        let hashed = Hex.lowercase(SHA256.hash(data: Array(canonicalRequest.utf8)))
+        var canonical = canonicalRequest
+        // Hashed in place: the canonical request is large, and a copy of its bytes would cost more than the hash.
+        let hashed = canonical.withUTF8 { Hex.lowercase(SHA256.hash(data: UnsafeRawBufferPointer($0))) }
         var out = algorithm.name
         out.append("\n")
         out.append(sdkDate)
@@ -226,7 +228,9 @@ public struct HuaweiSigner: Sendable {
     /// `Signature` (docs/huawei-signing.md, stage 3): lower-case hex `HMAC-SHA256(signing key, StringToSign)`. `sdkDate` only
     /// matters for V11, whose key is derived per day.
     public func signature(stringToSign: String, sdkDate: String) -> String {
-        let mac = HMAC<SHA256>.authenticationCode(for: Array(stringToSign.utf8), using: signingKey(sdkDate: sdkDate))
+        var text = stringToSign
+        let key = signingKey(sdkDate: sdkDate)
+        let mac = text.withUTF8 { HMAC<SHA256>.authenticationCode(for: UnsafeRawBufferPointer($0), using: key) }
         return Hex.lowercase(mac)
     }
 
@@ -323,6 +327,13 @@ public struct HuaweiSigner: Sendable {
             return trimmed(header.value)
         }
         return nil
+    }
+
+    /// A header name lower-cased: byte by byte when it is ASCII (header names are), else as Python's `lower()`.
+    static func asciiLowercased(_ name: String) -> String {
+        guard name.utf8.allSatisfy({ $0 < 0x80 }) else { return name.lowercased() }
+        guard name.utf8.contains(where: { (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains($0) }) else { return name }
+        return String(decoding: name.utf8.map { (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains($0) ? $0 | 0x20 : $0 }, as: UTF8.self)
     }
 
     /// `name` equals `lowercased` when ASCII letters of `name` are lower-cased.
