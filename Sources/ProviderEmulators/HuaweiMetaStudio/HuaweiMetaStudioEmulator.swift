@@ -121,7 +121,7 @@ package final class HuaweiMetaStudioEmulator: ProviderEmulator, EmulatorEndpoint
         let input = HuaweiSigningInput(
             method: received.method,
             path: target.path,
-            query: Self.queryPairs(target.query),
+            query: target.queryPairs,
             headers: signedHeaders,
             payload: HuaweiPayload(body: received.body, headers: received.headers)
         )
@@ -138,17 +138,6 @@ package final class HuaweiMetaStudioEmulator: ProviderEmulator, EmulatorEndpoint
             return "verify aksk signature fail"
         }
         return nil
-    }
-
-    /// The decoded `name=value` pairs of a raw query.
-    static func queryPairs(_ query: String?) -> [(name: String, value: String)] {
-        guard let query, !query.isEmpty else { return [] }
-        return query.split(separator: "&", omittingEmptySubsequences: true).map { item in
-            let parts = item.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            let name = String(parts[0])
-            let value = parts.count > 1 ? String(parts[1]) : ""
-            return (name: name.removingPercentEncoding ?? name, value: value.removingPercentEncoding ?? value)
-        }
     }
 
     /// MetaStudio's and APIG's wording of errors and faults.
