@@ -1,4 +1,5 @@
 import Foundation
+import HuaweiSigner
 import Hummingbird
 import Logging
 import NIOCore
@@ -161,7 +162,7 @@ package final class AutoRenderEmulator: ProviderEmulator, EmulatorEndpoint {
                 "Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter, Signature query string "
                     + "parameter or the Authorization header should be specified")
         }
-        let signature = target.queryPairs.last { $0.name == "X-Amz-Signature" }?.value
+        let signature = (target.query.map(HuaweiSigner.queryPairs) ?? []).last { $0.name == "X-Amz-Signature" }?.value
         guard let session = self.uploads.withLock({ $0.sessions[sessionID] }) else {
             return Self.storageError(404, code: "NoSuchUpload", "The specified upload does not exist.")
         }

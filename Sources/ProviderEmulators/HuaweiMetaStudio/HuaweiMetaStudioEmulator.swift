@@ -121,7 +121,7 @@ package final class HuaweiMetaStudioEmulator: ProviderEmulator, EmulatorEndpoint
         let input = HuaweiSigningInput(
             method: received.method,
             path: target.path,
-            query: target.queryPairs,
+            query: target.query.map(HuaweiSigner.queryPairs) ?? [],
             headers: signedHeaders,
             payload: HuaweiPayload(body: received.body, headers: received.headers)
         )

@@ -24,17 +24,6 @@ struct RequestTarget: Sendable {
         self.segments = segments
     }
 
-    /// The decoded `name=value` pairs of the query, in order.
-    var queryPairs: [(name: String, value: String)] {
-        guard let query, !query.isEmpty else { return [] }
-        return query.split(separator: "&", omittingEmptySubsequences: true).map { item in
-            let parts = item.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            let name = String(parts[0])
-            let value = parts.count > 1 ? String(parts[1]) : ""
-            return (name: name.removingPercentEncoding ?? name, value: value.removingPercentEncoding ?? value)
-        }
-    }
-
     /// Matches the segments against `pattern`, where `{name}` captures one non-empty, percent-decoded
     /// segment; `nil` when they do not match.
     func match(_ pattern: String) -> [String: String]? {
