@@ -93,6 +93,9 @@ struct AutoRenderMultipartStartTests {
         emulators.autorender.baseURL + "/api/v1/multipart/start"
     }
 
+    /// Small parts keep the tests light; the documented 10 MiB is checked once, in `wholeUpload`.
+    static let partSize = 64 * 1024
+
     /// What the official SDK (`autorender` 0.2.4, Stainless-generated) sends besides its `x-api-key`.
     static let sdkHeaders: [(String, String)] = [
         ("Accept", "application/json"), ("Content-Type", "application/json"), ("User-Agent", "Autorender/Python 0.2.4"),
@@ -130,7 +133,9 @@ struct AutoRenderMultipartStartTests {
     @Test("start answers the documented fields and the SDK's; the parts go to storage; complete finishes the file")
     func wholeUpload() async throws {
         try await withProviderEmulators { emulators in
-            let size = AutoRenderEmulator.partSize + 10
+            #expect(try await Self.start(emulators, size: 1)["part_size"]?.intValue == 10_485_760)
+            emulators.autorender.setPartSize(Self.partSize)
+            let size = Self.partSize + 10
             let answer = try await send(
                 "POST", Self.startURL(emulators) + "?source=sdk", headers: Self.headers(emulators),
                 body: bytes(
@@ -145,20 +150,20 @@ struct AutoRenderMultipartStartTests {
             ] {
                 #expect(started[field] != nil, "missing \(field)")
             }
-            #expect(started["part_size"]?.intValue == 10_485_760)
+            #expect(started["part_size"]?.intValue == Self.partSize)
             #expect(started["policy"] == ["folder": "uploads/videos", "format": "video/mp4", "size": .int(size), "tags": ["campaign", "raw"]])
             let parts = try #require(started["parts"]?.arrayValue?.compactMap { $0.stringValue })
             #expect(parts.count == 2)
             let session = try #require(started["session_id"]?.stringValue)
             let uuid = try #require(started["uuid"]?.stringValue)
-            #expect(emulators.autorender.startRequests.count == 1)
+            #expect(emulators.autorender.startRequests.count == 2)
             #expect(emulators.autorender.startRequests.first?.header("X-Stainless-Lang") == "python")
 
-            let first = try await Self.put(parts[0], bytes: AutoRenderEmulator.partSize)
+            let first = try await Self.put(parts[0], bytes: Self.partSize)
             #expect(first.status == 200, "\(first.text)")
             #expect(first.header("ETag")?.hasPrefix("\"") == true)
             #expect(try await Self.put(parts[1], bytes: 10).status == 200)
-            #expect(emulators.autorender.storedParts(session: session) == [1: AutoRenderEmulator.partSize, 2: 10])
+            #expect(emulators.autorender.storedParts(session: session) == [1: Self.partSize, 2: 10])
 
             let done = try await Self.complete(emulators, session: session, uuid: uuid)
             #expect(done.status == 200, "\(done.text)")
@@ -171,7 +176,8 @@ struct AutoRenderMultipartStartTests {
     @Test("complete of a started session needs every part at its size, and the session's own uuid")
     func completeChecksTheStartedSession() async throws {
         try await withProviderEmulators { emulators in
-            let started = try await Self.start(emulators, size: AutoRenderEmulator.partSize + 5)
+            emulators.autorender.setPartSize(Self.partSize)
+            let started = try await Self.start(emulators, size: Self.partSize + 5)
             let session = try #require(started["session_id"]?.stringValue)
             let uuid = try #require(started["uuid"]?.stringValue)
             let parts = try #require(started["parts"]?.arrayValue?.compactMap { $0.stringValue })
@@ -182,7 +188,7 @@ struct AutoRenderMultipartStartTests {
             #expect(try await Self.put(parts[0], bytes: 100).status == 200)  // too short for a non-last part
             #expect(try await Self.put(parts[1], bytes: 5).status == 200)
             #expect(try await Self.complete(emulators, session: session, uuid: nil).status == 400)
-            #expect(try await Self.put(parts[0], bytes: AutoRenderEmulator.partSize).status == 200)  // stored again
+            #expect(try await Self.put(parts[0], bytes: Self.partSize).status == 200)  // stored again
             let wrongUUID = try await Self.complete(emulators, session: session, uuid: "0b7e")
             #expect(wrongUUID.status == 400)
             #expect(wrongUUID.json?["error"] == "uuid does not match the upload session")
@@ -236,6 +242,7 @@ struct AutoRenderMultipartStartTests {
     @Test("storage refuses the API key, a wrong signature, an unknown session, a bad part number, an oversized part")
     func storageIsStrict() async throws {
         try await withProviderEmulators { emulators in
+            emulators.autorender.setPartSize(Self.partSize)
             let started = try await Self.start(emulators, size: 20)
             let part = try #require(started["parts"]?.arrayValue?.first?.stringValue)
             let session = try #require(started["session_id"]?.stringValue)
@@ -248,7 +255,7 @@ struct AutoRenderMultipartStartTests {
             #expect(try await Self.put(unknown, bytes: 20).status == 404)
             let second = part.replacingOccurrences(of: "/\(session)/1?", with: "/\(session)/2?")
             #expect(try await Self.put(second, bytes: 20).status == 400)
-            #expect(try await Self.put(part, bytes: AutoRenderEmulator.partSize + 1).status == 400)
+            #expect(try await Self.put(part, bytes: Self.partSize + 1).status == 400)
             #expect(try await send("GET", part).status == 405)
             #expect(emulators.autorender.storedParts(session: session) == [:])
         }

@@ -28,7 +28,7 @@ package final class AutoRenderEmulator: ProviderEmulator, EmulatorEndpoint {
     /// Where this emulator's presigned part URLs point (storage, not the API: no API key there).
     static let storagePath = "/_storage/uploads/{session_id}/{part}"
     /// The documented part size (10 MiB) and S3's minimum (5 MiB).
-    static let partSize = 10_485_760
+    static let defaultPartSize = 10_485_760
     static let minimumPartSize = 5_242_880
     /// S3's limit on the number of parts.
     static let maximumParts = 10_000
@@ -37,6 +37,7 @@ package final class AutoRenderEmulator: ProviderEmulator, EmulatorEndpoint {
     let core: EmulatorCore
     private let apiKey: String
     private let flatShape = Mutex(false)
+    private let partSizeSetting = Mutex(AutoRenderEmulator.defaultPartSize)
     private let uploads: Mutex<AutoRenderUploads>
     private let startRequestLog: Mutex<RecentRequests>
     /// Signs this emulator's part URLs; random per emulator.
@@ -59,6 +60,11 @@ package final class AutoRenderEmulator: ProviderEmulator, EmulatorEndpoint {
     /// Answer the SDK's flat file record instead of `{success:true,data:{…}}`.
     package func setFlatSuccessShape(_ flat: Bool) {
         self.flatShape.withLock { $0 = flat }
+    }
+
+    /// The `part_size` of sessions started from now on (default: the documented 10 MiB); tests use small parts.
+    package func setPartSize(_ bytes: Int) {
+        self.partSizeSetting.withLock { $0 = max(1, bytes) }
     }
 
     /// The bytes stored so far for each part of a session this emulator started (`nil` for another session).
@@ -112,14 +118,15 @@ package final class AutoRenderEmulator: ProviderEmulator, EmulatorEndpoint {
         case .success(let value): parsed = value
         case .failure(let problem): return Dialect.error(400, problem.message)
         }
-        let partCount = (parsed.size + Self.partSize - 1) / Self.partSize
+        let partSize = self.partSizeSetting.withLock { $0 }
+        let partCount = (parsed.size + partSize - 1) / partSize
         guard partCount <= Self.maximumParts else {
-            return Dialect.error(400, "size is too large: at most \(Self.maximumParts) parts of \(Self.partSize) bytes")
+            return Dialect.error(400, "size is too large: at most \(Self.maximumParts) parts of \(partSize) bytes")
         }
         let sessionID = AutoRenderUploads.newUUID()
         let expireAt = Int(Date().timeIntervalSince1970) + parsed.ttlSeconds
         let session = AutoRenderUploads.Session(
-            uuid: AutoRenderUploads.newUUID(), size: parsed.size, partSize: Self.partSize, partCount: partCount,
+            uuid: AutoRenderUploads.newUUID(), size: parsed.size, partSize: partSize, partCount: partCount,
             expireAt: expireAt, signature: AutoRenderUploads.digest(self.urlSecret + ":" + sessionID, length: 64))
         self.uploads.withLock { $0.add(session, id: sessionID) }
         let base = self.core.baseURL
@@ -133,7 +140,7 @@ package final class AutoRenderEmulator: ProviderEmulator, EmulatorEndpoint {
             [
                 "session_id": .string(sessionID),
                 "uuid": .string(session.uuid),
-                "part_size": .int(Self.partSize),
+                "part_size": .int(partSize),
                 "min_part_size": .int(Self.minimumPartSize),
                 "parts": .array(parts),
                 "expire_at": .int(expireAt),
