@@ -88,8 +88,11 @@ class Demo:
             stdin=subprocess.DEVNULL,
             env=env,
         )
+        self.base = self.huawei_base = ""
+
+    def wait_until_listening(self) -> None:
         self.base, self.huawei_base = self._wait_for_banner()
-        say(f"  {name}: gateway {self.base}, huawei-metastudio passthrough port {self.huawei_base}")
+        say(f"  {self.name}: gateway {self.base}, huawei-metastudio passthrough port {self.huawei_base}")
 
     def output(self) -> str:
         return self.log_path.read_text(encoding="utf-8", errors="replace")
@@ -296,11 +299,14 @@ def main() -> int:
             encoding="utf-8",
         )
         env = {key: value for key, value in os.environ.items() if not key.startswith("SPLICE_")}
+        # Each process is in `demos` as soon as it exists, so that it is stopped whatever happens next.
         open_demo = Demo(arguments.splice, "demo", workdir, [], env)
         demos.append(open_demo)
         keyed_env = dict(env, SPLICE_SDK_CLIENT_KEY=client_key, SPLICE_SDK_OTHER_KEY=other_key)
         keyed_demo = Demo(arguments.splice, "demo-with-client-keys", workdir, ["--config", str(config)], keyed_env)
         demos.append(keyed_demo)
+        open_demo.wait_until_listening()
+        keyed_demo.wait_until_listening()
 
         say("\nwithout client keys: any credentials, Splice sends the route's own")
         results.run(
