@@ -28,10 +28,12 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
     ],
     targets: [
+        // Hex and RFC 3986 percent-encoding over bytes: the one copy every module uses.
+        .target(name: "SpliceEncoding", swiftSettings: swiftSettings),
         // Huawei AK/SK request signing: pure, depends on swift-crypto only.
         .target(
             name: "HuaweiSigner",
-            dependencies: [.product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["SpliceEncoding", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: swiftSettings
         ),
         // The contract, route files and provider dialects: no server, no HTTP client.
@@ -39,6 +41,7 @@ let package = Package(
             name: "SpliceCore",
             dependencies: [
                 "HuaweiSigner",
+                "SpliceEncoding",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "JWTKit", package: "jwt-kit"),
@@ -52,6 +55,7 @@ let package = Package(
             name: "SpliceServer",
             dependencies: [
                 "SpliceCore",
+                "SpliceEncoding",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -72,6 +76,7 @@ let package = Package(
             name: "ProviderEmulators",
             dependencies: [
                 "HuaweiSigner",
+                "SpliceEncoding",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "Logging", package: "swift-log"),

@@ -1,3 +1,5 @@
+import SpliceEncoding
+
 /// A parsed `Authorization` value, for a verifier such as the provider emulator (docs/huawei-signing.md: the
 /// verifier signs whatever `SignedHeaders` lists).
 ///

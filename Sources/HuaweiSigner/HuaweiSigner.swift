@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import SpliceEncoding
 
 /// Huawei Cloud AK/SK request signer, byte for byte the official SDK's `Signer` (`SDK-HMAC-SHA256`) and
 /// `DerivationAKSKSigner` (`V11-HMAC-SHA256`) of huaweicloudsdkcore 3.1.219 (docs/huawei-signing.md).

@@ -140,10 +140,26 @@ import Testing
             let outside = try await gateway.send(method: .GET, path: "/spatialgen/api/videos", body: nil, headers: [])
             ErrorTableTests.expectError(
                 outside, status: 403, code: "forbidden", source: "gateway", retryable: false, route: "spatialgen", provider: "spatialgen")
+            #expect(climbing.header("Server-Timing")?.hasPrefix("gateway;dur=") == true)
+            #expect(outside.header("Server-Timing") != nil)
             let off = try await gateway.send(method: .POST, path: "/autorender/api/v1/multipart/complete", body: nil, headers: [])
             ErrorTableTests.expectError(off, status: 404, code: "not_found", source: "gateway", retryable: false)
             #expect(gateway.emulators.spatialgen.receivedRequests.isEmpty)
             #expect(gateway.emulators.autorender.receivedRequests.isEmpty)
+        }
+    }
+
+    /// A literal `..` goes on the wire as sent (no client library would send it), so a raw socket sends it.
+    @Test func aLiteralClimbIsRefusedAndNeverSent() async throws {
+        try await withGateway { gateway in
+            let port = try #require(URL(string: gateway.baseURL)?.port)
+            try await RawConnection.with(port: port) { connection in
+                try await connection.send("GET /spatialgen/api/../../complete HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+                let answer = try #require(await connection.readResponse())
+                #expect(answer.status == 400, "\(answer.bodyText)")
+                #expect(answer.bodyText.contains("invalid_request"))
+            }
+            #expect(gateway.emulators.spatialgen.receivedRequests.isEmpty)
         }
     }
 
@@ -239,6 +255,33 @@ import Testing
         }
     }
 
+    /// Each provider's own slot carries the client key: SpatialGen's app key header, VP's `Authorization`,
+    /// Tenovos' `X-API-Key`.
+    @Test(arguments: [
+        (EmulatedProvider.spatialgen, "X-SPATIALGEN-APPKEY", ""),
+        (EmulatedProvider.gjirafaVP, "Authorization", "Bearer "),
+        (EmulatedProvider.gjirafaVP, "Authorization", ""),
+        (EmulatedProvider.tenovos, "X-API-Key", ""),
+    ])
+    func theClientKeyGoesInTheProvidersOwnSlot(_ provider: EmulatedProvider, _ header: String, _ prefix: String) async throws {
+        let tenovos = NativeCall(
+            provider: .tenovos, method: .POST, path: "/asset/complete",
+            body: #"{"fileId":"f","uploadId":"u","action":"complete","parts":[{"partNumber":1,"etag":"e"}]}"#,
+            dummyHeaders: [])
+        let call = Self.calls.first { $0.provider == provider } ?? tenovos
+        try await withGateway(clientKeys: Self.keys) { gateway in
+            let path = "/\(provider.rawValue)\(call.path)"
+            let good = try await gateway.send(
+                method: call.method, path: path, body: Array(call.body.utf8),
+                headers: [Self.contentType, (header, prefix + "bay-one-client-key")])
+            #expect(good.status == 200, "\(good.bodyText)")
+            let wrong = try await gateway.send(
+                method: call.method, path: path, body: Array(call.body.utf8), headers: [Self.contentType, (header, prefix + "wrong-client-key")])
+            #expect(wrong.status == 401, "\(wrong.bodyText)")
+            #expect(gateway.emulators[provider].receivedRequests.count == 1)
+        }
+    }
+
     @Test func aHuaweiClientSignsWithItsNameAndKeyAndABadSignatureIsNeverForwarded() async throws {
         try await withGateway(routes: { [try Self.huaweiRoute($0)] }, clientKeys: Self.keys) { gateway in
             let port = try #require(gateway.passthroughPorts["huawei-metastudio"])
@@ -304,8 +347,10 @@ import Testing
             }
         }
         let text = answer.bodyText + answer.headers.map { "\($0.name): \($0.value)" }.joined(separator: "\n")
+        let logs = gateway.logs.text
         for secret in secrets where !secret.isEmpty {
             #expect(!text.contains(secret), "a secret reached the client", sourceLocation: sourceLocation)
+            #expect(!logs.contains(secret), "a secret reached the log", sourceLocation: sourceLocation)
         }
     }
 }

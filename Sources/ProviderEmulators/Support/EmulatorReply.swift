@@ -1,5 +1,6 @@
 import Hummingbird
 import NIOCore
+import SpliceEncoding
 
 /// Builders for the emulators' answers.
 enum EmulatorReply {
@@ -61,12 +62,5 @@ enum EmulatorReply {
     }
 
     /// A 32-hex-digit request id, as Huawei's gateways issue.
-    static func requestID() -> String {
-        var generator = SystemRandomNumberGenerator()
-        return (0..<16).map { _ in
-            let byte = UInt8.random(in: 0...255, using: &generator)
-            let hex = String(byte, radix: 16)
-            return hex.count == 1 ? "0" + hex : hex
-        }.joined()
-    }
+    static func requestID() -> String { Hex.randomId() }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import SpliceEncoding
 
 /// A JSON value that keeps the distinctions the emulators check strictly
 /// (integer vs. fraction, boolean vs. number) and writes objects in the order given.
@@ -100,8 +101,7 @@ enum JSONValue: Sendable, Equatable {
             case "\t": out += "\\t"
             default:
                 if scalar.value < 0x20 {
-                    let hex = String(scalar.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+                    out += "\\u00" + Hex.lowercase([UInt8(scalar.value)])
                 } else {
                     out.unicodeScalars.append(scalar)
                 }

@@ -3,6 +3,7 @@ import Hummingbird
 import JWTKit
 import Logging
 import Synchronization
+import SpliceEncoding
 
 /// Emulates Tenovos' REST API v1 token and complete operations under the path prefix `/content-store-v1`.
 ///
@@ -337,8 +338,7 @@ package final class TenovosEmulator: ProviderEmulator, EmulatorEndpoint {
         for byte in username.utf8 {
             hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01b3
         }
-        let hex = String(hash, radix: 16)
-        let padded = String(repeating: "0", count: 16 - hex.count) + hex
+        let padded = Hex.lowercase(hash)
         return "5f0c9a2e-1b7d-4c3a-\(padded.prefix(4))-\(padded.suffix(12))"
     }
 

@@ -20,7 +20,7 @@ package struct PassthroughConfiguration: Sendable, Equatable {
 }
 
 /// `HOST:PORT` (`[::1]:9101` for IPv6).
-package struct ListenAddress: Sendable, Equatable, CustomStringConvertible {
+package struct ListenAddress: Sendable, Hashable, CustomStringConvertible {
     package var host: String
     package var port: Int
 

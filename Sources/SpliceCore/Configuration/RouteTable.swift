@@ -27,17 +27,21 @@ package struct Route: Sendable {
 
 /// All routes of a routes directory, loaded and resolved.
 package struct RouteTable: Sendable {
-    package var routes: [Route]
+    package let routes: [Route]
     /// Non-fatal notes, e.g. a secret written literally in a route file.
     package var warnings: [ConfigurationProblem]
+
+    /// Each route's position in `routes`, by name: looked up on every request.
+    private let indexByName: [String: Int]
 
     package init(routes: [Route], warnings: [ConfigurationProblem] = []) {
         self.routes = routes.sorted { $0.name < $1.name }
         self.warnings = warnings
+        self.indexByName = Dictionary(self.routes.enumerated().map { ($1.name, $0) }) { first, _ in first }
     }
 
     package subscript(name: String) -> Route? {
-        routes.first { $0.name == name }
+        indexByName[name].map { routes[$0] }
     }
 
     /// Reads every `*.yaml`/`*.yml` file in `directory`, without resolving credentials. Any invalid file
@@ -80,6 +84,18 @@ package struct RouteTable: Sendable {
             case .success(let configuration): configurations.append(configuration)
             case .failure(let error): problems.append(contentsOf: error.problems)
             }
+        }
+        // Two routes cannot serve their passthrough on the same port.
+        var listeners: [ListenAddress: String] = [:]
+        for configuration in configurations {
+            guard let listen = configuration.passthrough.listen else { continue }
+            if let other = listeners[listen] {
+                problems.append(
+                    ConfigurationProblem(
+                        file: configuration.file, line: 1,
+                        message: "passthrough.listen \(listen) is also used by route '\(other)'"))
+            }
+            listeners[listen] = configuration.name
         }
         guard problems.isEmpty else { throw ConfigurationError(problems) }
         return configurations

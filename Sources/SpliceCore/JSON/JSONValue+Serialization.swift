@@ -1,3 +1,5 @@
+import SpliceEncoding
+
 extension JSONValue {
     /// Compact JSON text (no insignificant whitespace), members in their stored order.
     package func serialized() -> [UInt8] {
@@ -36,8 +38,6 @@ extension JSONValue {
         }
     }
 
-    private static let hexDigits = Array("0123456789abcdef".utf8)
-
     private static func writeString(_ text: String, into output: inout [UInt8]) {
         output.append(UInt8(ascii: "\""))
         for byte in text.utf8 {
@@ -49,8 +49,8 @@ extension JSONValue {
             case UInt8(ascii: "\t"): output.append(contentsOf: #"\t"#.utf8)
             case 0x00..<0x20, 0x7F:
                 output.append(contentsOf: #"\u00"#.utf8)
-                output.append(hexDigits[Int(byte >> 4)])
-                output.append(hexDigits[Int(byte & 0x0F)])
+                output.append(Hex.digit(byte >> 4))
+                output.append(Hex.digit(byte & 0x0F))
             default: output.append(byte)
             }
         }

@@ -41,6 +41,21 @@ package struct PassthroughMiddleware: RouterMiddleware {
     func respond(to request: Request, context: Context, route: String, path: String) async throws -> Response {
         let clock = ContinuousClock()
         let started = clock.now
+        do {
+            return try await forward(request, context: context, route: route, path: path, started: started)
+        } catch let error as GatewayError {
+            // Refused before anything was sent: the envelope, timed like every passthrough answer.
+            ErrorEnvelopeMiddleware.log(error, request: request, context: context)
+            var response = Response.envelope(for: error, requestId: context.requestId)
+            response.headers[.serverTiming] = "gateway;dur=\(CompleteController.format(started.duration(to: clock.now)))"
+            return response
+        }
+    }
+
+    private func forward(
+        _ request: Request, context: Context, route: String, path: String, started: ContinuousClock.Instant
+    ) async throws -> Response {
+        let clock = ContinuousClock()
         let plan = try service.plan(route: route, method: request.method, path: path)
         var headers = request.headers
         // A Huawei client signed its `Host`: the verifier needs it; it is never forwarded.

@@ -2,6 +2,7 @@ import HTTPTypes
 import Hummingbird
 import Logging
 import SpliceCore
+import SpliceEncoding
 
 /// Keeps a client's `X-Request-Id` (1–128 visible ASCII characters) or makes one, puts it on the
 /// logger, and sets it on every response, errors included. An id already in the context (chosen by
@@ -33,15 +34,5 @@ package struct RequestIdMiddleware: RouterMiddleware {
     }
 
     /// 128 random bits as 32 lowercase hex digits.
-    static func makeId() -> String {
-        var generator = SystemRandomNumberGenerator()
-        let high = generator.next() as UInt64
-        let low = generator.next() as UInt64
-        return hex(high) + hex(low)
-    }
-
-    private static func hex(_ value: UInt64) -> String {
-        let digits = String(value, radix: 16)
-        return String(repeating: "0", count: 16 - digits.count) + digits
-    }
+    static func makeId() -> String { Hex.randomId() }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import HTTPTypes
+import SpliceEncoding
 
 /// A passthrough client's `/auth/token` calls, answered by Splice itself: the client never gets the route's
 /// real tokens, only placeholders in Tenovos' own response shape, and Splice sends its shared session instead.
@@ -47,11 +48,7 @@ enum TenovosLocalAuth {
     }
 
     /// `splice-<kind>-<128 random bits>`: says what it is, and is worth nothing at Tenovos.
-    static func placeholder(_ kind: String) -> String {
-        var generator = SystemRandomNumberGenerator()
-        let bits = (0..<2).map { _ in String(generator.next() as UInt64, radix: 16) }
-        return "splice-\(kind)-" + bits.joined()
-    }
+    static func placeholder(_ kind: String) -> String { "splice-\(kind)-" + Hex.randomId() }
 
     static func json(_ status: Int, _ object: JSONObject) -> UpstreamResponse {
         UpstreamResponse(

@@ -1,15 +1,15 @@
 import Foundation
 
-/// Lower-case hexadecimal, as the SDK's `hexdigest()` writes hashes and signatures, and the hex digit values
-/// used by percent-decoding.
-enum Hex {
+/// Hexadecimal, in the one place Splice's modules share: lower-case as hashes, signatures and ids are written,
+/// and the digit values percent-decoding reads.
+public enum Hex {
     /// A digest or MAC as lower-case hex.
-    static func lowercase(_ bytes: some ContiguousBytes) -> String {
+    public static func lowercase(_ bytes: some ContiguousBytes) -> String {
         bytes.withUnsafeBytes { lowercase($0) }
     }
 
     /// `bytes` as lower-case hex, two characters per byte.
-    static func lowercase(_ bytes: UnsafeRawBufferPointer) -> String {
+    public static func lowercase(_ bytes: UnsafeRawBufferPointer) -> String {
         String(unsafeUninitializedCapacity: bytes.count * 2) { buffer in
             var index = 0
             for byte in bytes {
@@ -21,13 +21,25 @@ enum Hex {
         }
     }
 
+    /// The lower-case ASCII hex digit of a value 0…15.
     @inline(__always)
-    private static func digit(_ nibble: UInt8) -> UInt8 {
+    public static func digit(_ nibble: UInt8) -> UInt8 {
         nibble < 10 ? UInt8(ascii: "0") + nibble : UInt8(ascii: "a") + nibble - 10
     }
 
+    /// `value` as 16 lower-case hex digits, zero-padded.
+    public static func lowercase(_ value: UInt64) -> String {
+        lowercase(withUnsafeBytes(of: value.bigEndian) { Array($0) })
+    }
+
+    /// A fresh random id: `byteCount` random bytes as lower-case hex.
+    public static func randomId(byteCount: Int = 16) -> String {
+        var generator = SystemRandomNumberGenerator()
+        return lowercase((0..<byteCount).map { _ in UInt8.random(in: 0...255, using: &generator) })
+    }
+
     /// The value of one ASCII hex digit, either case; nil for any other byte.
-    static func value(ofDigit byte: UInt8) -> UInt8? {
+    public static func value(ofDigit byte: UInt8) -> UInt8? {
         switch byte {
         case UInt8(ascii: "0")...UInt8(ascii: "9"): return byte - UInt8(ascii: "0")
         case UInt8(ascii: "a")...UInt8(ascii: "f"): return byte - UInt8(ascii: "a") + 10
@@ -37,7 +49,7 @@ enum Hex {
     }
 
     /// True when `string` is exactly `count` lower-case hex digits.
-    static func isLowercase(_ string: String, count: Int) -> Bool {
+    public static func isLowercase(_ string: String, count: Int) -> Bool {
         var seen = 0
         for byte in string.utf8 {
             switch byte {
