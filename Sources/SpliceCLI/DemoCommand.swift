@@ -4,6 +4,7 @@ import Logging
 import ProviderEmulators
 import SpliceCore
 import SpliceServer
+import Synchronization
 
 /// `splice demo`: the gateway with one route per provider, each pointed at a built-in emulator of that
 /// provider. No account, secret or file is needed, and it works from any directory.
@@ -15,8 +16,20 @@ struct DemoCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Address to listen on (default: 127.0.0.1).")
     var host: String = "127.0.0.1"
 
-    @Option(name: .long, help: "Port to listen on (default: 8080).")
+    @Option(name: .long, help: "Port to listen on (default: 8080; 0 picks a free one).")
     var port: Int = 8080
+
+    @Option(
+        name: .long,
+        help:
+            "Port of the huawei-metastudio route's own passthrough listener, for Huawei's SDKs (default: --port + 1, or a free one when --port is 0; 0 picks a free one)."
+    )
+    var passthroughPort: Int?
+
+    @Option(
+        name: .long,
+        help: "Config file (YAML) whose 'clients' (client keys) the demo requires; its other settings are not used.")
+    var config: String?
 
     @OptionGroup var logging: LoggingOptions
 
@@ -24,9 +37,32 @@ struct DemoCommand: AsyncParsableCommand {
         if !(0...65535).contains(port) {
             throw ValidationError("--port must be between 0 and 65535")
         }
+        if !(0...65535).contains(effectivePassthroughPort) {
+            throw ValidationError("--passthrough-port must be between 0 and 65535")
+        }
+        if port != 0, effectivePassthroughPort == port {
+            throw ValidationError("--passthrough-port must differ from --port")
+        }
+    }
+
+    /// `--passthrough-port`, or the port after `--port` (a free one when `--port` is 0).
+    var effectivePassthroughPort: Int {
+        passthroughPort ?? (port == 0 ? 0 : port + 1)
     }
 
     func run() async throws {
+        var clientKeys = ClientKeys.none
+        if let config {
+            do {
+                let file = try ServerConfiguration.load(file: config)
+                var directory = (config as NSString).deletingLastPathComponent
+                if directory.isEmpty { directory = "." }
+                clientKeys = ClientKeys(file.clients, environment: ProcessInfo.processInfo.environment, directory: directory)
+            } catch {
+                for problem in error.problems { printError(problem.description) }
+                throw ExitCode(1)
+            }
+        }
         let logger = logging.bootstrap()
         var emulatorLogger = logger
         emulatorLogger.logLevel = .warning
@@ -34,15 +70,15 @@ struct DemoCommand: AsyncParsableCommand {
         var server = ServerConfiguration()
         server.host = host
         server.port = port
+        let passthrough = ListenAddress(host: host, port: effectivePassthroughPort)
+        let banner = DemoBanner(host: host, clientKeysFrom: clientKeys.required ? config : nil)
         do {
             try await withProviderEmulators(logger: emulatorLogger) { emulators in
                 try await SpliceGateway.serve(
-                    configuration: server, routeConfigurations: DemoRoutes.make(emulators),
-                    clientKeys: .none, environment: [:], warnAboutLiteralSecrets: false, logger: logger
-                ) { port in
-                    // Written unbuffered: standard output may be a pipe or a file, and the examples must show now.
-                    FileHandle.standardOutput.write(Data((DemoRoutes.banner(host: host, port: port) + "\n").utf8))
-                }
+                    configuration: server, routeConfigurations: DemoRoutes.make(emulators, huaweiListen: passthrough),
+                    clientKeys: clientKeys, environment: [:], warnAboutLiteralSecrets: false, logger: logger,
+                    onListening: { port in banner.gatewayListening(port: port) },
+                    onPassthroughListening: { _, port in banner.passthroughListening(port: port) })
             }
         } catch let error as ListenError {
             printError("splice: \(error)")
@@ -51,19 +87,60 @@ struct DemoCommand: AsyncParsableCommand {
     }
 }
 
+/// Prints the banner once the gateway and the Huawei route's own port both listen (either may be first).
+final class DemoBanner: Sendable {
+    private struct Ports {
+        var gateway: Int?
+        var passthrough: Int?
+        var printed = false
+    }
+
+    let host: String
+    /// The config file whose client keys the demo requires, if any.
+    let clientKeysFrom: String?
+    private let ports = Mutex(Ports())
+
+    init(host: String, clientKeysFrom: String?) {
+        self.host = host
+        self.clientKeysFrom = clientKeysFrom
+    }
+
+    func gatewayListening(port: Int) {
+        update { $0.gateway = port }
+    }
+
+    func passthroughListening(port: Int) {
+        update { $0.passthrough = port }
+    }
+
+    private func update(_ change: (inout Ports) -> Void) {
+        let text: String? = ports.withLock { ports in
+            change(&ports)
+            guard !ports.printed, let gateway = ports.gateway, let passthrough = ports.passthrough else { return nil }
+            ports.printed = true
+            return DemoRoutes.banner(
+                host: host, port: gateway, passthroughPort: passthrough, clientKeysFrom: clientKeysFrom)
+        }
+        // Written unbuffered: standard output may be a pipe or a file, and the examples must show now.
+        if let text { FileHandle.standardOutput.write(Data((text + "\n").utf8)) }
+    }
+}
+
 /// The demo's routes and the examples it prints.
 enum DemoRoutes {
     /// One route per provider, named after it, with the emulators' (fake) credentials as literals.
-    static func make(_ emulators: RunningEmulators) throws -> [RouteConfiguration] {
+    /// The huawei-metastudio route also listens on `huaweiListen` (Huawei's SDKs drop any path from their endpoint).
+    static func make(_ emulators: RunningEmulators, huaweiListen: ListenAddress? = nil) throws -> [RouteConfiguration] {
         let credentials = emulators.credentials
-        func route(_ provider: EmulatedProvider, _ values: [String: String], defaults: RouteConfiguration.Defaults = .init())
-            throws -> RouteConfiguration
-        {
+        func route(
+            _ provider: EmulatedProvider, _ values: [String: String], defaults: RouteConfiguration.Defaults = .init(),
+            passthrough: PassthroughConfiguration = .init()
+        ) throws -> RouteConfiguration {
             RouteConfiguration(
                 name: provider.rawValue, provider: provider.rawValue,
                 upstream: try UpstreamURL(parsing: emulators[provider].baseURL),
                 credentials: values.mapValues(SecretReference.literal), defaults: defaults, timeout: .seconds(10),
-                file: "(demo)")
+                passthrough: passthrough, file: "(demo)")
         }
         return [
             try route(.spatialgen, ["appKey": credentials.spatialgenAppKey]),
@@ -73,7 +150,7 @@ enum DemoRoutes {
                 defaults: .init(projectId: "p1234567")),
             try route(
                 .huaweiMetaStudio, ["accessKey": credentials.huaweiAccessKey, "secretKey": credentials.huaweiSecretKey],
-                defaults: .init(projectId: "6a6a1f8354f64dd9b9a614def7b59d83")),
+                defaults: .init(projectId: huaweiProject), passthrough: .init(listen: huaweiListen)),
             try route(
                 .tenovos,
                 [
@@ -83,7 +160,10 @@ enum DemoRoutes {
         ]
     }
 
-    /// The examples, one per provider.
+    /// The demo's MetaStudio project id (the route's `defaults.projectId`).
+    static let huaweiProject = "6a6a1f8354f64dd9b9a614def7b59d83"
+
+    /// The `/complete` examples, one per provider.
     static let examples: [(title: String, body: String)] = [
         (
             "SpatialGen (parts must be exactly 1…N)",
@@ -107,8 +187,68 @@ enum DemoRoutes {
         ),
     ]
 
-    static func banner(host: String, port: Int) -> String {
-        let base = "http://\(host.contains(":") ? "[\(host)]" : host):\(port)"
+    /// A call in a provider's own API, sent through the route with dummy credentials.
+    struct PassthroughExample {
+        var title: String
+        var method: String
+        /// Below `http://HOST:PORT`, starting with the route's name.
+        var path: String
+        var headers: [String]
+        var body: String?
+    }
+
+    /// The passthrough examples, one per provider: dummy credentials, which Splice replaces with the route's own.
+    static let passthroughExamples: [PassthroughExample] = [
+        PassthroughExample(
+            title: "SpatialGen, its own complete call",
+            method: "POST",
+            path: "/spatialgen/api/videos/uploads/8c1d9f52-3a61-4f0e-9d47-2b7c5e0a1f33/files/402f0bda-a0fa-4551-ae28-7300ab6678dd/complete",
+            headers: ["X-SPATIALGEN-APPKEY: dummy-key", "Content-Type: application/json"],
+            body:
+                #"{"parts":[{"partNumber":1,"etag":"\"9b2cf535f27731c974343645a3985328\""},{"partNumber":2,"etag":"\"6f5902ac237024bdd0c176cb93063dc4\""}]}"#
+        ),
+        PassthroughExample(
+            title: "AutoRender, its own multipart start (complete is /autorender/api/v1/multipart/complete)",
+            method: "POST",
+            path: "/autorender/api/v1/multipart/start",
+            headers: ["Authorization: Bearer dummy-key", "Content-Type: application/json"],
+            body: #"{"file_name":"trailer.mp4","size":52428800,"format":"video/mp4"}"#
+        ),
+        PassthroughExample(
+            title: "GjirafaTech VP, its own complete call",
+            method: "PUT",
+            path: "/gjirafa-vp/api/projects/p1234567/uploads/multipart-complete",
+            headers: ["Authorization: Bearer dummy-key", "Content-Type: application/json"],
+            body: #"{"requestKey":"rk-5f1c2a","parts":[{"partNumber":1,"eTag":"e1"},{"partNumber":2,"eTag":"e2"}]}"#
+        ),
+        PassthroughExample(
+            title: "Huawei MetaStudio by hand: a dummy IAM token, Splice signs with the route's AK/SK",
+            method: "POST",
+            path: "/huawei-metastudio/v1/\(huaweiProject)/files/24bad716-87b1-45e5-8912-6102f7693265/complete",
+            headers: ["X-Auth-Token: dummy-token", "Content-Type: application/json"],
+            body: #"{"state":"CREATED"}"#
+        ),
+        PassthroughExample(
+            title: "Tenovos, its own complete call (Splice answers /tenovos/auth/token itself, with placeholder tokens)",
+            method: "POST",
+            path: "/tenovos/asset/complete",
+            headers: [
+                "X-API-Key: dummy-key", "Authorization: dummy-id-token", "AccessToken: dummy-access-token",
+                "Content-Type: application/json",
+            ],
+            body:
+                #"{"fileId":"3f9e2c1a-77d0-4c55-9e1b-0c2d4b6a8e10","uploadId":"2~a8Yf3kQ","filename":"trailer.mov","filesize":314572800,"parts":[{"etag":"\"5d41402abc4b2a76b9719d911017c592\"","partNumber":1}],"action":"complete"}"#
+        ),
+    ]
+
+    /// `http://HOST:PORT`, with an IPv6 host in brackets.
+    static func baseURL(host: String, port: Int) -> String {
+        "http://\(host.contains(":") ? "[\(host)]" : host):\(port)"
+    }
+
+    static func banner(host: String, port: Int, passthroughPort: Int, clientKeysFrom: String? = nil) -> String {
+        let base = baseURL(host: host, port: port)
+        let huaweiBase = baseURL(host: host, port: passthroughPort)
         var text = """
 
             Splice demo: the gateway listens on \(base), with one route per provider pointed at a
@@ -117,6 +257,15 @@ enum DemoRoutes {
             Try one of these from another terminal; Ctrl-C stops the demo.
 
             """
+        if let clientKeysFrom {
+            text += """
+
+                Client keys from \(clientKeysFrom) are required: add -H 'Authorization: Bearer <client key>' to
+                /complete, and put the client key in the provider's own credential slot instead of the dummy
+                values below (docs/passthrough.md).
+
+                """
+        }
         for example in examples {
             text += """
 
@@ -125,6 +274,25 @@ enum DemoRoutes {
                   -d '\(example.body)'
 
                 """
+        }
+        text += """
+
+            Passthrough: every route also speaks its provider's own API at \(base)/{route}/...
+            Any credentials do: Splice strips them and adds the route's real ones (docs/passthrough.md).
+            Huawei MetaStudio passthrough port: \(huaweiBase)
+            (Huawei's SDKs sign every request and drop any path from their endpoint: point one there with any
+            AK/SK, e.g. Python MetaStudioClient.new_builder().with_endpoint("\(huaweiBase)").)
+
+            """
+        for example in passthroughExamples {
+            text += "\n# \(example.title)\ncurl -s -X \(example.method) \(base)\(example.path)"
+            for header in example.headers {
+                text += " \\\n  -H '\(header)'"
+            }
+            if let body = example.body {
+                text += " \\\n  -d '\(body)'"
+            }
+            text += "\n"
         }
         return text
     }

@@ -75,10 +75,15 @@ package enum SpliceGateway {
             router.add(middleware: ErrorEnvelopeMiddleware())
             router.add(middleware: EarlyRefusalMiddleware(checks: checks))
             router.add(middleware: PassthroughMiddleware(service: service, fixedRoute: route.name))
-            return makeApplication(
+            let listening = ListeningFlag()
+            let application = makeApplication(
                 router: router, host: listen.host, port: listen.port, checks: checks, services: [], logger: logger,
                 connections: connections, shutdownGrace: shutdownGrace
-            ) { port in await onListening(route.name, port) }
+            ) { port in
+                listening.set()
+                await onListening(route.name, port)
+            }
+            return PassthroughListener(application: application, address: listen, listening: listening)
         }
     }
 
@@ -100,7 +105,8 @@ package enum SpliceGateway {
         environment: [String: String],
         warnAboutLiteralSecrets: Bool = true,
         logger: Logger,
-        onListening: @escaping @Sendable (Int) async -> Void = { _ in }
+        onListening: @escaping @Sendable (Int) async -> Void = { _ in },
+        onPassthroughListening: @escaping @Sendable (_ route: String, _ port: Int) async -> Void = { _, _ in }
     ) async throws {
         let clients = UpstreamClients(logger: logger)
         let routes = RouteTable.resolve(routeConfigurations, environment: environment, transport: clients.transport(for:))
@@ -126,6 +132,7 @@ package enum SpliceGateway {
             shutdownGrace: configuration.shutdownGrace
         ) { route, port in
             logger.info("passthrough listening", metadata: ["route": "\(route)", "port": "\(port)"])
+            await onPassthroughListening(route, port)
         }
         let app = buildApplication(
             host: configuration.host, port: configuration.port, routes: routes, clientKeys: clientKeys,
@@ -144,6 +151,8 @@ package enum SpliceGateway {
             try await ServiceGroup(configuration: groupConfiguration).run()
         } catch {
             try? await clients.shutdown()
+            // A route's own port that could not be bound says so itself.
+            if let error = error as? ListenError { throw error }
             guard listening.isSet else {
                 throw ListenError(host: configuration.host, port: configuration.port, reason: "\(error)")
             }
@@ -179,6 +188,24 @@ extension SpliceGateway {
                 "request_read_timeout": "\(limits.requestReadTimeout.secondsDescription)",
             ])
         return limits
+    }
+}
+
+/// A route's `passthrough.listen` server: a failure before it listens is a `ListenError` naming its own address.
+struct PassthroughListener: Service {
+    let application: any Service
+    let address: ListenAddress
+    let listening: ListeningFlag
+
+    func run() async throws {
+        do {
+            try await application.run()
+        } catch {
+            guard listening.isSet else {
+                throw ListenError(host: address.host, port: address.port, reason: "\(error)")
+            }
+            throw error
+        }
     }
 }
 

@@ -149,43 +149,126 @@ import Testing
         #expect(run.output.contains("spatialgen "), "\(run.output)")
     }
 
-    /// `splice demo` serves all five providers; every curl example it prints completes; SIGTERM exits 0.
-    @Test func demoExamplesComplete() async throws {
+    /// Starts `splice demo` and waits for its banner; returns it, the gateway's base URL and the Huawei route's own.
+    static func launchDemo(_ arguments: [String], environment: [String: String] = [:]) async throws
+        -> (demo: Launched, text: String, base: String, huaweiBase: String)
+    {
         // Works from any directory.
-        let demo = try Self.launch(["demo", "--port", "0"], directory: FileManager.default.temporaryDirectory)
-        let process = demo.process
-        defer {
-            if process.isRunning { process.terminate() }
-            demo.finish()
-        }
+        let demo = try launch(
+            ["demo"] + arguments, environment: environment, directory: FileManager.default.temporaryDirectory)
         var text = ""
-        for _ in 0..<100 where !text.contains("Ctrl-C") {
+        for _ in 0..<200 where !text.contains("Huawei MetaStudio passthrough port: ") && demo.process.isRunning {
             try await Task.sleep(for: .milliseconds(100))
             text = demo.text
         }
-        let base = try #require(
-            text.split(separator: "\n").first { $0.contains("the gateway listens on") }
-                .flatMap { $0.components(separatedBy: "listens on ").last?.components(separatedBy: ",").first },
-            "\(text)")
-        let bodies = text.components(separatedBy: "-d '").dropFirst().compactMap { $0.components(separatedBy: "'\n").first }
-        #expect(bodies.count == 5, "\(text)")
+        text = demo.text
+        func url(after marker: String, upTo end: String) -> String? {
+            text.split(separator: "\n").first { $0.contains(marker) }
+                .flatMap { $0.components(separatedBy: marker).last?.components(separatedBy: end).first }
+        }
+        guard let base = url(after: "the gateway listens on ", upTo: ","),
+            let huaweiBase = url(after: "Huawei MetaStudio passthrough port: ", upTo: " ")
+        else {
+            if demo.process.isRunning { demo.process.terminate() }
+            demo.finish()
+            Issue.record("no banner: \(text)")
+            throw CancellationError()
+        }
+        return (demo, text, base, huaweiBase)
+    }
+
+    /// Stops a demo with SIGTERM and expects exit status 0.
+    static func stop(_ demo: Launched) async throws {
+        demo.process.terminate()  // SIGTERM
+        for _ in 0..<100 where demo.process.isRunning { try await Task.sleep(for: .milliseconds(50)) }
+        #expect(!demo.process.isRunning)
+        #expect(demo.process.terminationStatus == 0)
+    }
+
+    /// `splice demo` serves all five providers; every curl example it prints works, the `/complete` ones and the
+    /// passthrough ones in each provider's own API with dummy credentials; SIGTERM exits 0.
+    @Test func demoExamplesComplete() async throws {
+        let (demo, text, base, huaweiBase) = try await Self.launchDemo(["--port", "0"])
+        defer {
+            if demo.process.isRunning { demo.process.terminate() }
+            demo.finish()
+        }
+        let commands = try PrintedCurl.all(in: text)
+        let completes = commands.filter { $0.url == base + "/complete" }
+        let passthrough = commands.filter { $0.url != base + "/complete" }
+        #expect(completes.count == 5, "\(text)")
         var providers: Set<String> = []
-        for body in bodies {
-            var request = HTTPClientRequest(url: base + "/complete")
-            request.method = .POST
-            request.headers.add(name: "Content-Type", value: "application/json")
-            request.body = .bytes(ByteBuffer(string: body))
-            let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
-            let answer = try JSONValue.parse(Array(String(buffer: try await response.body.collect(upTo: 1 << 20)).utf8))
-            #expect(response.status.code == 200, "\(answer.jsonString)")
+        for command in completes {
+            let (status, body) = try await command.send()
+            let answer = try JSONValue.parse(Array(body.utf8))
+            #expect(status == 200, "\(command): \(answer.jsonString)")
             #expect(answer["status"] == "completed")
             if let provider = answer["provider"]?.stringValue { providers.insert(provider) }
         }
         #expect(providers == ["spatialgen", "autorender", "gjirafa-vp", "huawei-metastudio", "tenovos"])
 
-        process.terminate()  // SIGTERM
-        for _ in 0..<100 where process.isRunning { try await Task.sleep(for: .milliseconds(50)) }
-        #expect(!process.isRunning)
-        #expect(process.terminationStatus == 0)
+        // One passthrough example per provider, each through /{route}/… with dummy credentials.
+        var routes: Set<String> = []
+        for command in passthrough {
+            #expect(command.url.hasPrefix(base + "/"), "\(command)")
+            routes.insert(String(command.url.dropFirst(base.count + 1).prefix { $0 != "/" }))
+            #expect(command.headers.contains { $0.value.hasPrefix("dummy-") || $0.value == "Bearer dummy-key" }, "\(command)")
+            let (status, body) = try await command.send()
+            #expect((200..<300).contains(status), "\(command): \(status) \(body)")
+        }
+        #expect(routes == ["spatialgen", "autorender", "gjirafa-vp", "huawei-metastudio", "tenovos"], "\(text)")
+        // The Huawei route's own port serves that route at its root.
+        #expect(huaweiBase != base && huaweiBase.hasPrefix("http://127.0.0.1:"), "\(text)")
+        let huawei = try #require(passthrough.first { $0.url.contains("/huawei-metastudio/") })
+        var atRoot = huawei
+        atRoot.url = huawei.url.replacingOccurrences(of: base + "/huawei-metastudio", with: huaweiBase)
+        #expect(try await atRoot.send().status == 200)
+
+        try await Self.stop(demo)
+    }
+
+    /// `splice demo --config FILE` requires the file's client keys, in `/complete` and in each provider's own slot.
+    @Test func demoRequiresTheConfigFilesClientKeys() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("splice-demo-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let config = directory.appendingPathComponent("splice.yaml")
+        // Only `clients` is used: the demo keeps its own routes, host and port.
+        try "routes: /nonexistent\nport: 1\nclients:\n  - name: cli-test\n    key: ${DEMO_CLIENT_KEY}\n"
+            .write(to: config, atomically: true, encoding: .utf8)
+        let key = "demo-client-key-\(UUID().uuidString)"
+        let (demo, text, base, _) = try await Self.launchDemo(
+            ["--port", "0", "--config", config.path], environment: ["DEMO_CLIENT_KEY": key])
+        defer {
+            if demo.process.isRunning { demo.process.terminate() }
+            demo.finish()
+        }
+        #expect(text.contains("Client keys from \(config.path) are required"), "\(text)")
+        #expect(!text.contains(key))
+        let example = try #require(try PrintedCurl.all(in: text).first { $0.url.hasSuffix("/autorender/api/v1/multipart/start") })
+        #expect(try await example.send().status == 401)
+        var keyed = example
+        keyed.headers = keyed.headers.map { $0.name == "Authorization" ? ($0.name, "Bearer \(key)") : $0 }
+        #expect(try await keyed.send().status == 200)
+        let complete = try #require(try PrintedCurl.all(in: text).first { $0.url == base + "/complete" })
+        #expect(try await complete.send().status == 401)
+        var authorized = complete
+        authorized.headers.append(("Authorization", "Bearer \(key)"))
+        #expect(try await authorized.send().status == 200)
+        try await Self.stop(demo)
+    }
+
+    @Test func demoExitsTwoWhenThePassthroughPortIsTaken() throws {
+        let holder = try PortHolder()
+        let run = try Self.run(["demo", "--port", "0", "--passthrough-port", "\(holder.port)"])
+        #expect(run.status == 2, "\(run.output)")
+        #expect(run.output.contains("could not listen on 127.0.0.1:\(holder.port)"), "\(run.output)")
+        withExtendedLifetime(holder) {}
+    }
+
+    @Test func demoRefusesABadConfigFile() throws {
+        let run = try Self.run(["demo", "--port", "0", "--config", "/nonexistent/splice.yaml"])
+        #expect(run.status == 1, "\(run.output)")
+        #expect(run.output.contains("/nonexistent/splice.yaml:1: cannot be read"), "\(run.output)")
     }
 }
