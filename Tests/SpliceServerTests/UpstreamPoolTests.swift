@@ -29,28 +29,28 @@ import Testing
         }
     }
 
-    /// AsyncHTTPClient's default pool (8 per host) made 64 concurrent completes against a provider taking 0.5 s
-    /// queue for up to 4 s, past a 2.5 s deadline that counted the queue.
+    /// AsyncHTTPClient's default pool (8 per host) made 96 concurrent completes against a provider taking 0.3 s
+    /// queue for up to 3.6 s, past a 3 s deadline that counted the queue.
     @Test func concurrentCompletesToASlowProviderAreNotQueuedIntoTimeouts() async throws {
-        try await withGateway(routes: Self.spatialgen(timeout: .milliseconds(2500))) { gateway in
-            gateway.emulators.spatialgen.setFault(.delay(.milliseconds(500)))
-            let answers = try await Self.postConcurrently(64, to: gateway)
-            #expect(answers.map(\.status) == Array(repeating: 200, count: 64), "\(answers.compactMap(\.errorCode))")
+        try await withGateway(routes: Self.spatialgen(timeout: .seconds(3))) { gateway in
+            gateway.emulators.spatialgen.setFault(.delay(.milliseconds(300)))
+            let answers = try await Self.postConcurrently(96, to: gateway)
+            #expect(answers.map(\.status) == Array(repeating: 200, count: 96), "\(answers.compactMap(\.errorCode))")
         }
     }
 
-    /// One connection, ten requests, a provider taking 0.4 s and a 2.5 s deadline: the last request waits about
-    /// 3.6 s for the connection (a deadline that counted the wait would cut it), but the provider answers each
+    /// One connection, twelve requests, a provider taking 0.3 s and a 3 s deadline: the last request waits about
+    /// 3.3 s for the connection (a deadline that counted the wait would cut it), but the provider answers each
     /// well within its deadline.
     @Test func waitingForAConnectionDoesNotCountAgainstTheDeadline() async throws {
-        try await withGateway(routes: Self.spatialgen(timeout: .milliseconds(2500), maxConnections: 1)) { gateway in
-            gateway.emulators.spatialgen.setFault(.delay(.milliseconds(400)))
-            let answers = try await Self.postConcurrently(10, to: gateway)
+        try await withGateway(routes: Self.spatialgen(timeout: .seconds(3), maxConnections: 1)) { gateway in
+            gateway.emulators.spatialgen.setFault(.delay(.milliseconds(300)))
+            let answers = try await Self.postConcurrently(12, to: gateway)
             #expect(
-                answers.map(\.status) == Array(repeating: 200, count: 10),
+                answers.map(\.status) == Array(repeating: 200, count: 12),
                 "\(answers.compactMap { $0.error?["message"]?.stringValue })")
             let waits = answers.compactMap { $0.header("Server-Timing") }.compactMap(Self.connectionMilliseconds)
-            #expect(waits.count == 10)
+            #expect(waits.count == 12)
             // Someone waited for the one connection; the time is reported, apart from the provider's.
             #expect(waits.contains { $0 > 1000 }, "\(waits)")
         }
