@@ -55,7 +55,6 @@ package struct PassthroughMiddleware: RouterMiddleware {
     private func forward(
         _ request: Request, context: Context, route: String, path: String, started: ContinuousClock.Instant
     ) async throws -> Response {
-        let clock = ContinuousClock()
         let plan = try service.plan(route: route, method: request.method, path: path)
         var headers = request.headers
         // A Huawei client signed its `Host`: the verifier needs it; it is never forwarded.
@@ -65,13 +64,44 @@ package struct PassthroughMiddleware: RouterMiddleware {
         var request = request
         try await Self.readBody(of: &request, into: &inbound, handling: plan.bodyHandling)
 
+        // AsyncHTTPClient may still be reading a streamed body when the provider has answered: the answer ends
+        // only once the body is read to its end (`InboundBody.finish`), whatever happens below.
+        guard let streamed = (inbound.stream as? InboundBodyStream)?.body else {
+            return try await answer(inbound, plan: plan, request: request, context: context, route: route, started: started)
+        }
+        var response: Response
+        do {
+            response = try await answer(inbound, plan: plan, request: request, context: context, route: route, started: started)
+        } catch {
+            await streamed.finish()
+            throw error
+        }
+        let body = response.body
+        response.body = ResponseBody(contentLength: body.contentLength) { writer in
+            do {
+                try await body.write(writer)
+            } catch {
+                await streamed.finish()
+                throw error
+            }
+            await streamed.finish()
+        }
+        return response
+    }
+
+    /// Sends the request on and turns the outcome into the client's answer.
+    private func answer(
+        _ inbound: PassthroughService.Inbound, plan: PassthroughService.Plan, request: Request, context: Context,
+        route: String, started: ContinuousClock.Instant
+    ) async throws -> Response {
+        let clock = ContinuousClock()
         let call = CallContext(
             requestId: context.requestId, client: context.client, headers: request.headers, logger: context.logger)
         let outcome = try await service.forward(inbound, plan: plan, context: call)
         let total = started.duration(to: clock.now)
         var metadata: Logger.Metadata = [
             "route": "\(route)", "provider": "\(plan.route.provider.name)", "method": "\(request.method.rawValue)",
-            "path": "\(CompleteRequest.printable(path))",
+            "path": "\(CompleteRequest.printable(inbound.path))",
         ]
         var response: Response
         switch outcome.result {
@@ -112,17 +142,17 @@ package struct PassthroughMiddleware: RouterMiddleware {
         let limit: Int
         switch handling {
         case .stream:
-            inbound.stream = InboundBodyStream(body: request.body, length: declared)
+            inbound.stream = InboundBodyStream(body: InboundBody(request.body), length: declared)
             return
         case .keepForRetry(let retryLimit):
             if let declared, declared > retryLimit {
-                inbound.stream = InboundBodyStream(body: request.body, length: declared)
+                inbound.stream = InboundBodyStream(body: InboundBody(request.body), length: declared)
                 return
             }
             limit = retryLimit
         case .bufferToSign(let signLimit):
             if request.headers[HTTPField.Name("X-Sdk-Content-Sha256")!] == unsignedPayload {
-                inbound.stream = InboundBodyStream(body: request.body, length: declared)
+                inbound.stream = InboundBodyStream(body: InboundBody(request.body), length: declared)
                 return
             }
             if let declared, declared > signLimit { throw GatewayError.payloadTooLarge(limit: signLimit) }
