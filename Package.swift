@@ -13,6 +13,14 @@ let package = Package(
         .executable(name: "splice", targets: ["SpliceCLI"]),
         .library(name: "HuaweiSigner", targets: ["HuaweiSigner"]),
     ],
+    traits: [
+        // Off by default: without it the benchmark framework is neither resolved nor built (`swift build`,
+        // `swift test` and CI never see it), and `pipeline-bench` compiles to a stub. See Benchmarks/README.md.
+        .trait(
+            name: "Benchmarks",
+            description: "Builds the pipeline microbenchmark (Benchmarks/pipeline-bench) with ordo-one/benchmark."
+        )
+    ],
     dependencies: [
         // swift-configuration (Hummingbird's default trait) is not used: keep the build smaller.
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1", traits: ["FullFoundation"]),
@@ -26,6 +34,8 @@ let package = Package(
         .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.8.0"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+        // Only with the `Benchmarks` trait (its one use below is conditional, so it is otherwise not even resolved).
+        .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
     ],
     targets: [
         // Hex and RFC 3986 percent-encoding over bytes: the one copy every module uses.
@@ -93,6 +103,20 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
+            swiftSettings: swiftSettings
+        ),
+        // The `/complete` pipeline without sockets, per provider (ns and mallocs per request). Inside this package so
+        // that it reaches SpliceCore's `package` API; a stub unless built with `--traits Benchmarks`:
+        //   swift package --traits Benchmarks --scratch-path .build-microbench benchmark --target pipeline-bench
+        .executableTarget(
+            name: "pipeline-bench",
+            dependencies: [
+                "SpliceCore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Benchmark", package: "benchmark", condition: .when(traits: ["Benchmarks"])),
+            ],
+            path: "Benchmarks/pipeline-bench",
             swiftSettings: swiftSettings
         ),
         .testTarget(
