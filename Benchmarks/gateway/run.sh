@@ -24,7 +24,7 @@ APPKEY="bench-spatialgen-appkey-0123456789"
 
 say() { printf '==> %s\n' "$*" >&2; }
 
-# --- Tools: wrk, nginx (with its echo module) and curl from Debian when missing. ---------------------------------------------------
+# --- Tools: wrk, nginx (with its echo module) and curl from Debian when missing. ----------------------------
 missing=()
 command -v wrk >/dev/null 2>&1 || missing+=(wrk)
 command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || missing+=(nginx)

@@ -90,6 +90,31 @@ import Testing
         }
     }
 
+    /// Printable ASCII is measured from its bytes and anything else in characters: both give the same limits.
+    @Test func idsAndEtagsAreMeasuredInCharactersAndRefuseEveryControl() throws {
+        func parsed(uploadId: String, etag: String = "e") throws -> CompleteRequest {
+            let part = JSONValue.object(["partNumber": JSONValue(1), "etag": JSONValue(etag)])
+            return try CompleteRequest(
+                json: JSONValue.object(["route": "r", "uploadId": JSONValue(uploadId), "parts": .array([part])]).serialized())
+        }
+        let accented = String(repeating: "é", count: 512)  // 1024 bytes
+        let combining = String(repeating: "e\u{301}", count: 512)  // 1536 bytes, one character per pair
+        #expect(try parsed(uploadId: accented).uploadId == accented)
+        #expect(try parsed(uploadId: combining).uploadId == combining)
+        #expect(try parsed(uploadId: "u", etag: combining).parts?.first?.etag == combining)
+        #expect(throws: GatewayError.self) { try parsed(uploadId: accented + "x") }
+        #expect(throws: GatewayError.self) { try parsed(uploadId: "u", etag: accented + "x") }
+        for text in ["a\u{7F}b", "a\u{85}b", "a\u{0}b", "a\r\nb", "\u{1F}"] {
+            #expect {
+                _ = try parsed(uploadId: text)
+            } throws: { ($0 as? GatewayError)?.message == "field 'uploadId' must not contain control characters" }
+            #expect {
+                _ = try parsed(uploadId: "u", etag: text)
+            } throws: { ($0 as? GatewayError)?.message.contains("without control characters") == true }
+        }
+        #expect(try parsed(uploadId: " ~\u{A0}é").uploadId == " ~\u{A0}é")
+    }
+
     @Test func atMost10000Parts() throws {
         func body(_ count: Int) -> [UInt8] {
             let parts = (1...count).map { #"{"partNumber":\#(min($0, 10000)),"etag":"e\#($0)"}"# }

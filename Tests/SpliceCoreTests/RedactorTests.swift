@@ -26,6 +26,25 @@ import Testing
         #expect(redactor.redact("a key-0001-and-more b key-0001") == "a [redacted] b [redacted]")
     }
 
+    /// ASCII text is ruled out by its bytes; non-ASCII text or secrets are searched by characters, as before.
+    @Test func nonASCIITextAndSecretsAreRedactedToo() {
+        let redactor = Redactor(secrets: ["ar-key-0123456789", "clé-secrète-42"])
+        #expect(redactor.redact("clé invalide: ar-key-0123456789") == "clé invalide: [redacted]")
+        #expect(redactor.redact("bad clé-secrète-42!") == "bad [redacted]!")
+        #expect(redactor.redact("K ar-key-0123456789 \u{212A}") == "K [redacted] \u{212A}")
+        let nested: JSONValue = .object([
+            "a": .array([.number("1"), .object(["deep": "no secret here"])]),
+            "b": .object(["ar-key-0123456789": .null]),
+        ])
+        #expect(
+            redactor.redact(nested)
+                == .object([
+                    "a": .array([.number("1"), .object(["deep": "no secret here"])]), "b": .object(["[redacted]": .null]),
+                ]))
+        let clean: JSONValue = .object(["status": "completed", "size": .number("12"), "note": "ar-key-012345678"])
+        #expect(redactor.redact(clean) == clean)
+    }
+
     @Test func staticKeyAuthenticatorsExposeTheBareKey() async throws {
         let route = RouteConfiguration(
             name: "ar", provider: "autorender", upstream: try UpstreamURL(parsing: "https://upload.autorender.io"),

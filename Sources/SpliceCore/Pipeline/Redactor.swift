@@ -11,17 +11,51 @@ package struct Redactor: Sendable {
 
     /// Longest first, so that a secret containing another is replaced whole.
     let secrets: [String]
+    /// Each secret's bytes when it is ASCII, else `nil`: see `mayContain`.
+    private let asciiSecrets: [[UInt8]?]
 
     package init(secrets: [String]) {
-        self.secrets = Array(Set(secrets.filter { !$0.isEmpty })).sorted { ($0.count, $0) > ($1.count, $1) }
+        // Each length once: counting characters is not cheap for kilobyte-long tokens, and a sort compares often.
+        let sorted = Set(secrets.filter { !$0.isEmpty }).map { (length: $0.count, text: $0) }
+            .sorted { ($0.length, $0.text) > ($1.length, $1.text) }
+        self.secrets = sorted.map(\.text)
+        self.asciiSecrets = self.secrets.map { secret in secret.utf8.allSatisfy { $0 < 0x80 } ? Array(secret.utf8) : nil }
     }
 
     package func redact(_ text: String) -> String {
         var result = text
-        for secret in secrets where result.contains(secret) {
+        for (index, secret) in secrets.enumerated() where mayContain(result, secretAt: index) && result.contains(secret) {
             result = result.replacingOccurrences(of: secret, with: Self.replacement)
         }
         return result
+    }
+
+    /// `false` only when `text` cannot contain the secret: both are ASCII and the secret's bytes are not in the text's
+    /// (for ASCII text, characters that compare equal have equal bytes). Otherwise the search by characters decides.
+    private func mayContain(_ text: String, secretAt index: Int) -> Bool {
+        guard let needle = asciiSecrets[index] else { return true }
+        var text = text
+        return text.withUTF8 { haystack in
+            guard haystack.allSatisfy({ $0 < 0x80 }) else { return true }
+            guard needle.count <= haystack.count else { return false }
+            for start in 0...(haystack.count - needle.count) where haystack[start] == needle[0] {
+                if (1..<needle.count).allSatisfy({ haystack[start + $0] == needle[$0] }) { return true }
+            }
+            return false
+        }
+    }
+
+    /// Whether any string in `value` (a key or a value) may contain a secret; a value without any is kept as it is.
+    private func mayMentionSecret(_ value: JSONValue) -> Bool {
+        switch value {
+        case .string(let text): return secrets.indices.contains { mayContain(text, secretAt: $0) }
+        case .array(let values): return values.contains(where: mayMentionSecret)
+        case .object(let object):
+            return object.members.contains { member in
+                secrets.indices.contains { mayContain(member.key, secretAt: $0) } || mayMentionSecret(member.value)
+            }
+        case .null, .bool, .number: return false
+        }
     }
 
     /// A body's bytes with every secret replaced, when they are UTF-8 text; other bytes are returned as they are.
@@ -31,7 +65,7 @@ package struct Redactor: Sendable {
     }
 
     package func redact(_ value: JSONValue) -> JSONValue {
-        guard !secrets.isEmpty else { return value }
+        guard !secrets.isEmpty, mayMentionSecret(value) else { return value }
         switch value {
         case .string(let text): return .string(redact(text))
         case .array(let values): return .array(values.map(redact))
