@@ -39,9 +39,8 @@ package struct PassthroughDialect: Sendable {
     /// Credential headers of every provider, stripped whatever the route's provider (a client may send another
     /// provider's header by mistake; none of them is ever forwarded).
     package static let alwaysStripped: [HTTPField.Name] = [
-        .authorization, .proxyAuthorization, .cookie, HTTPField.Name("X-API-Key")!, HTTPField.Name("AccessToken")!,
-        HTTPField.Name("X-Auth-Token")!, HTTPField.Name("X-Sdk-Date")!, HTTPField.Name("X-Security-Token")!,
-        HTTPField.Name("X-SPATIALGEN-APPKEY")!,
+        .authorization, .proxyAuthorization, .cookie, .tenovosAPIKey, .tenovosAccessToken, .huaweiAuthToken,
+        .huaweiSdkDate, .huaweiSecurityToken, .spatialgenAppKey,
     ]
 
     /// Hop-by-hop headers (RFC 9110 §7.6.1), never forwarded in either direction; `Host` is the upstream's.
