@@ -6,7 +6,8 @@
 #
 # Settings (environment): DURATION (default 8s, per measured run), CONNECTIONS (default "32 256"),
 # MEMORY_REQUESTS (default 1000000; 0 skips the memory run), MEMORY_CONNECTIONS (default 64),
-# SKIP_BUILD=1 (use the existing .build-bench release binary), KEEP_TMP=1 (keep the logs and configs).
+# SKIP_BUILD=1 (use the existing .build-bench release binary), SPLICE_BINARY=PATH (measure that binary instead, e.g. an
+# earlier commit's, for a before/after in one sitting; implies SKIP_BUILD), KEEP_TMP=1 (keep the logs and configs).
 # Everything runs on 127.0.0.1 on ports picked free at start; everything started is stopped on exit.
 # Never part of `swift test` or .ci/run. Benchmarks/README.md explains the rows and keeps the last figures.
 set -euo pipefail
@@ -42,11 +43,14 @@ fi
 NGINX="$(command -v nginx || echo /usr/sbin/nginx)"
 
 # --- Splice, release build in its own scratch path (the debug .build stays as it is). -------------------------
+if [ -n "${SPLICE_BINARY:-}" ]; then
+    SKIP_BUILD=1
+fi
 if [ "${SKIP_BUILD:-0}" != 1 ]; then
     say "building splice (release, --scratch-path .build-bench); a first build takes several minutes"
     swift build -c release --product splice --scratch-path .build-bench
 fi
-SPLICE="$(swift build -c release --scratch-path .build-bench --show-bin-path)/splice"
+SPLICE="${SPLICE_BINARY:-$(swift build -c release --scratch-path .build-bench --show-bin-path)/splice}"
 [ -x "$SPLICE" ] || {
     echo "no release binary at $SPLICE (run without SKIP_BUILD=1)" >&2
     exit 1

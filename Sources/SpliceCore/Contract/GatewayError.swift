@@ -64,6 +64,12 @@ package struct GatewayError: Error, Sendable, Equatable {
         package static let upstreamTimeout = Code("upstream_timeout", .gateway, 504, retryable: true)
         package static let upstreamUnreachable = Code("upstream_unreachable", .gateway, 502, retryable: true)
         package static let internalError = Code("internal_error", .gateway, 500)
+        /// The same `Idempotency-Key` came with a different request.
+        package static let idempotencyKeyReused = Code("idempotency_key_reused", .gateway, 422)
+        /// A request with the same `Idempotency-Key` is still in flight (on any instance sharing the store).
+        package static let idempotencyKeyInUse = Code("idempotency_key_in_use", .gateway, 409, retryable: true)
+        /// The state store cannot be written or read.
+        package static let stateUnavailable = Code("state_unavailable", .gateway, 503, retryable: true)
         /// Splice is stopping and the drain limit passed before the answer came.
         package static let shuttingDown = Code("shutting_down", .gateway, 503, retryable: true)
     }
@@ -143,6 +149,24 @@ extension GatewayError {
 
     package static func forbidden(route: String) -> GatewayError {
         GatewayError(.forbidden, message: "this client key may not use route '\(route)'", route: route)
+    }
+
+    package static func idempotencyKeyReused(route: String) -> GatewayError {
+        GatewayError(
+            .idempotencyKeyReused, message: "this Idempotency-Key was used with a different request on route '\(route)'",
+            route: route)
+    }
+
+    package static func idempotencyKeyInUse(route: String) -> GatewayError {
+        GatewayError(
+            .idempotencyKeyInUse, message: "a request with this Idempotency-Key is still in flight; retry later",
+            route: route, retryAfter: "1")
+    }
+
+    /// `reason` names no secret (`StateStoreError`'s reasons never do).
+    package static func stateUnavailable(_ reason: String, route: String? = nil) -> GatewayError {
+        GatewayError(
+            .stateUnavailable, message: "the state store is unavailable (\(reason)); nothing was sent", route: route)
     }
 
     package static func notFound(path: String) -> GatewayError {

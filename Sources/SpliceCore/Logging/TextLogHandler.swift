@@ -76,9 +76,20 @@ package struct TextLogHandler: LogHandler {
     ) -> String {
         switch format {
         case .text:
-            var line = "\(timestamp) \(level) \(escaped(label, spaceIsSafe: true)): \(escaped(message, spaceIsSafe: true))"
+            var line = ""
+            line.reserveCapacity(160 + 48 * metadata.count)
+            line += timestamp
+            line += " "
+            line += level.rawValue
+            line += " "
+            line += escaped(label, spaceIsSafe: true)
+            line += ": "
+            line += escaped(message, spaceIsSafe: true)
             for (key, value) in metadata.sorted(by: { $0.key < $1.key }) {
-                line += " \(escaped(key, spaceIsSafe: false))=\(escaped("\(value)", spaceIsSafe: false))"
+                line += " "
+                line += escaped(key, spaceIsSafe: false)
+                line += "="
+                line += escaped(value.description, spaceIsSafe: false)
             }
             return line
         }
@@ -87,11 +98,13 @@ package struct TextLogHandler: LogHandler {
     /// `text` as it is when every character is safe, else quoted and escaped. Safe: printable ASCII other than
     /// `"`, `=` and `\` (and, in a label or message, the space). An empty value is written `""`.
     static func escaped(_ text: String, spaceIsSafe: Bool) -> String {
+        // Bytes, not scalars: every safe character is ASCII, so any other byte sends the text to `quoted`.
         let plain =
             (spaceIsSafe || !text.isEmpty)
-            && text.unicodeScalars.allSatisfy { scalar in
-                (scalar == " " && spaceIsSafe)
-                    || ((0x21...0x7E).contains(scalar.value) && scalar != "\"" && scalar != "=" && scalar != "\\")
+            && text.utf8.allSatisfy { byte in
+                (byte == UInt8(ascii: " ") && spaceIsSafe)
+                    || ((0x21...0x7E).contains(byte) && byte != UInt8(ascii: "\"") && byte != UInt8(ascii: "=")
+                        && byte != UInt8(ascii: "\\"))
             }
         return plain ? text : quoted(text)
     }
@@ -119,9 +132,19 @@ package struct TextLogHandler: LogHandler {
         return result + "\""
     }
 
-    /// Local time with its UTC offset, e.g. `2025-11-21T06:30:12+0000`.
+    /// Local time with its UTC offset, e.g. `2025-11-21T06:30:12+0000`; formatted once per second, not per line.
     static func timestamp() -> String {
-        var now = time(nil)
+        let now = time(nil)
+        if let cached = lastTimestamp.withLock({ $0.second == now ? $0.text : nil }) { return cached }
+        let text = formatTimestamp(now)
+        lastTimestamp.withLock { $0 = (now, text) }
+        return text
+    }
+
+    private static let lastTimestamp = Mutex((second: time_t(-1), text: ""))
+
+    private static func formatTimestamp(_ second: time_t) -> String {
+        var now = second
         var local = tm()
         guard localtime_r(&now, &local) != nil else { return "-" }
         var buffer = [CChar](repeating: 0, count: 64)
@@ -135,19 +158,19 @@ package struct TextLogHandler: LogHandler {
 
     /// Writes `line` to standard error at once (no buffering), one line at a time across threads.
     package static func writeToStandardError(_ line: String) {
-        let bytes = Array(line.utf8)
-        standardErrorLock.withLock { _ in
-            var offset = 0
-            while offset < bytes.count {
-                let written = bytes.withUnsafeBytes { buffer in
-                    write(STDERR_FILENO, buffer.baseAddress.map { $0 + offset }, bytes.count - offset)
-                }
-                if written > 0 {
-                    offset += written
-                } else if written < 0 && errno == EINTR {
-                    continue
-                } else {
-                    return  // standard error is gone: nothing more can be said
+        var line = line
+        line.withUTF8 { bytes in
+            standardErrorLock.withLock { _ in
+                var offset = 0
+                while offset < bytes.count {
+                    let written = write(STDERR_FILENO, bytes.baseAddress.map { $0 + offset }, bytes.count - offset)
+                    if written > 0 {
+                        offset += written
+                    } else if written < 0 && errno == EINTR {
+                        continue
+                    } else {
+                        return  // standard error is gone: nothing more can be said
+                    }
                 }
             }
         }

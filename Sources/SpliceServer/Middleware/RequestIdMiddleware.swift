@@ -20,7 +20,8 @@ package struct RequestIdMiddleware: RouterMiddleware {
         context.requestId = id
         context.logger[metadataKey: "request_id"] = "\(id)"
         var response = try await next(request, context)
-        response.headers[.requestId] = id
+        // A replayed idempotent answer carries the first request's id, and keeps it.
+        if response.headers[.requestId] == nil { response.headers[.requestId] = id }
         return response
     }
 

@@ -4,6 +4,7 @@ import HTTPTypes
 import Logging
 import NIOCore
 import NIOHTTP1
+import NIOPosix
 import SpliceCore
 import Synchronization
 
@@ -60,8 +61,11 @@ package struct HTTPClientTransport: UpstreamTransport {
         let providerTimeout = TimeAmount.nanoseconds(Int64(timeout.milliseconds * 1_000_000))
         let delegate = ResponseCollector(providerTimeout: providerTimeout, maximumBytes: maximumResponseBytes)
         // A backstop only: the collector's own timer, started when the head is written, normally fires first.
+        // `.indifferent` takes the event loop this runs on (see `EventLoopTaskExecutor`) and prefers an idle
+        // connection there; `.delegateAndChannel` would insist, opening connections past the route's `maxConnections`.
         let task = client.execute(
-            request: clientRequest, delegate: delegate, deadline: .now() + Self.connectionWaitLimit + providerTimeout)
+            request: clientRequest, delegate: delegate, eventLoop: .indifferent,
+            deadline: .now() + Self.connectionWaitLimit + providerTimeout)
         do {
             return try await withTaskCancellationHandler {
                 try await task.futureResult.get()
@@ -111,43 +115,34 @@ package struct HTTPClientTransport: UpstreamTransport {
             clientRequest.headers.add(name: field.name.rawName, value: field.value)
         }
         // The body (when there is one) is observed: once it is sent, the provider has `timeout` to answer.
-        let progress = BodyProgress()
+        let hasBody = request.stream != nil || !request.body.isEmpty
+        let progress = BodyProgress(
+            eventLoop: MultiThreadedEventLoopGroup.currentEventLoop ?? client.eventLoopGroup.next(), hasBody: hasBody,
+            timeout: TimeAmount(timeout), connectionWaitLimit: Self.connectionWaitLimit)
         if let stream = request.stream as? InboundBodyStream {
             let length: HTTPClientRequest.Body.Length = stream.length.map { .known(Int64($0)) } ?? .unknown
             clientRequest.body = .stream(ObservedBody(base: stream.body, progress: progress), length: length)
         } else if !request.body.isEmpty {
             let body = SingleBuffer(buffer: ByteBuffer(bytes: request.body))
             clientRequest.body = .stream(ObservedBody(base: body, progress: progress), length: .known(Int64(request.body.count)))
-        } else {
-            progress.ended()
         }
-        let hasBody = request.stream != nil || !request.body.isEmpty
         let connectionWaitLimit = Duration.nanoseconds(Self.connectionWaitLimit.nanoseconds)
         let prepared = clientRequest
         let response: HTTPClientResponse
         do {
+            defer { progress.stop() }
             response = try await withThrowingTaskGroup(of: OpenEvent.self) { group in
                 group.addTask { .answered(try await client.execute(prepared, deadline: .distantFuture)) }
-                if hasBody {
-                    group.addTask {
-                        try await Task.sleep(for: connectionWaitLimit)
-                        return .connectionWaitOver
-                    }
-                }
                 group.addTask {
-                    // Without a body there is no telling when the request went out: allow for the connection too.
-                    await progress.sent()
-                    try await Task.sleep(for: hasBody ? timeout : timeout + connectionWaitLimit)
-                    return .deadlineOver
+                    guard let expiry = await progress.expiry() else { throw CancellationError() }
+                    return .expired(expiry)
                 }
                 defer { group.cancelAll() }
                 while let event = try await group.next() {
                     switch event {
                     case .answered(let response): return response
-                    case .connectionWaitOver where !progress.hasStarted:
-                        throw UpstreamTransportError.noConnection(waited: connectionWaitLimit)
-                    case .connectionWaitOver: continue
-                    case .deadlineOver: throw UpstreamTransportError.timeout
+                    case .expired(.noConnection): throw UpstreamTransportError.noConnection(waited: connectionWaitLimit)
+                    case .expired(.deadline): throw UpstreamTransportError.timeout
                     }
                 }
                 throw CancellationError()
@@ -173,8 +168,7 @@ package struct HTTPClientTransport: UpstreamTransport {
     /// What ends the wait for a streamed answer's head.
     private enum OpenEvent: Sendable {
         case answered(HTTPClientResponse)
-        case connectionWaitOver
-        case deadlineOver
+        case expired(BodyProgress.Expiry)
     }
 
     /// AsyncHTTPClient's errors, by what they mean for the request. Only `shortDescription` is ever kept: the

@@ -173,33 +173,115 @@ struct SingleBuffer: AsyncSequence, Sendable {
     func makeAsyncIterator() -> AsyncIterator { AsyncIterator(buffer: buffer) }
 }
 
-/// When a request body started to be read, and a signal, once, when it has been read to its end.
+/// When a streamed request's body started to be read (a connection was ready) and when it was read to its end, and
+/// the two deadlines that follow: no connection within the wait limit, no answer within `timeout` of the body's end.
+///
+/// The deadlines are NIO timers, cancelled (and so removed) as soon as the answer's head arrives. `Task.sleep` was
+/// used before, and a cancelled sleep keeps its timer until it would have fired: every answered request left two
+/// timers of half a minute behind.
 final class BodyProgress: Sendable {
-    private let created = ContinuousClock.now
-    private let firstRead = Mutex<ContinuousClock.Instant?>(nil)
-    private let stream: AsyncStream<Void>
-    private let continuation: AsyncStream<Void>.Continuation
+    enum Expiry: Sendable {
+        /// No connection began to read the body within the wait limit.
+        case noConnection
+        /// The provider did not answer in time.
+        case deadline
+    }
 
-    init() {
-        (stream, continuation) = AsyncStream.makeStream(of: Void.self)
+    private struct State {
+        var firstRead: ContinuousClock.Instant?
+        var ended = false
+        var expired: Expiry?
+        var waiter: CheckedContinuation<Expiry?, Never>?
+        var timers: [Scheduled<Void>] = []
+        var stopped = false
+    }
+
+    private let created = ContinuousClock.now
+    private let state = Mutex(State())
+    private let eventLoop: any EventLoop
+    private let timeout: TimeAmount
+
+    /// Starts the clock: with a body, the wait for a connection; without one, the deadline at once, allowing for
+    /// the connection too, since there is no telling when the request went out.
+    init(eventLoop: any EventLoop, hasBody: Bool, timeout: TimeAmount, connectionWaitLimit: TimeAmount) {
+        self.eventLoop = eventLoop
+        self.timeout = timeout
+        if hasBody {
+            schedule(in: connectionWaitLimit) { $0.firstRead == nil ? .noConnection : nil }
+        } else {
+            state.withLock { $0.ended = true }
+            schedule(in: timeout + connectionWaitLimit) { _ in .deadline }
+        }
     }
 
     func started() {
-        firstRead.withLock { $0 = $0 ?? .now }
+        state.withLock { $0.firstRead = $0.firstRead ?? .now }
     }
 
-    func ended() { continuation.finish() }
+    /// The body has been read to its end: the provider has `timeout` to answer from now.
+    func ended() {
+        let first = state.withLock { state in
+            defer { state.ended = true }
+            return !state.ended
+        }
+        if first { schedule(in: timeout) { _ in .deadline } }
+    }
 
-    /// Returns once the body has been read to its end.
-    func sent() async {
-        for await _ in stream {}
+    /// Returns the first deadline that passes, or `nil` once `stop()` was called (or the task cancelled).
+    func expiry() async -> Expiry? {
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                let ready: Expiry?? = state.withLock { state in
+                    if state.stopped { return .some(nil) }
+                    if let expired = state.expired { return .some(expired) }
+                    state.waiter = continuation
+                    return .none
+                }
+                if let ready { continuation.resume(returning: ready) }
+            }
+        } onCancel: {
+            stop()
+        }
+    }
+
+    /// Cancels the timers; a waiting `expiry()` returns `nil`.
+    func stop() {
+        let (timers, waiter) = state.withLock { state in
+            state.stopped = true
+            defer {
+                state.timers = []
+                state.waiter = nil
+            }
+            return (state.timers, state.waiter)
+        }
+        for timer in timers { timer.cancel() }
+        waiter?.resume(returning: nil)
+    }
+
+    private func schedule(in delay: TimeAmount, expiry: @escaping @Sendable (State) -> Expiry?) {
+        let timer = eventLoop.scheduleTask(in: delay) { [self] in
+            let waiter: CheckedContinuation<Expiry?, Never>?
+            let expired: Expiry?
+            (waiter, expired) = state.withLock { state in
+                guard !state.stopped, state.expired == nil, let expired = expiry(state) else { return (nil, nil) }
+                state.expired = expired
+                defer { state.waiter = nil }
+                return (state.waiter, expired)
+            }
+            waiter?.resume(returning: expired)
+        }
+        let stopped = state.withLock { state in
+            if !state.stopped { state.timers.append(timer) }
+            return state.stopped
+        }
+        if stopped { timer.cancel() }
     }
 
     /// Whether a connection has started reading the body.
-    var hasStarted: Bool { firstRead.withLock { $0 != nil } }
+    var hasStarted: Bool { state.withLock { $0.firstRead != nil } }
 
     /// From the request's start until its body was first read: the wait for a connection.
     var connectionWait: Duration {
-        firstRead.withLock { $0.map { created.duration(to: $0) } ?? .zero }
+        state.withLock { $0.firstRead.map { created.duration(to: $0) } ?? .zero }
     }
 }
