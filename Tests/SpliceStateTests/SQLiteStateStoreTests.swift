@@ -130,6 +130,29 @@ import Testing
         }
     }
 
+    /// Two connections to one file (as two processes would have): `BEGIN IMMEDIATE` still gives one `.claimed`.
+    @Test func twoStoresOnOneFileClaimOnce() async throws {
+        try await Self.withStore { first, path in
+            let second = try await SQLiteStateStore(path: path)
+            let stores: [any StateStore] = [first, second]
+            let key = StateStoreConformance.key("shared")
+            let t0 = StateStoreConformance.t0
+            let claims = await withTaskGroup(of: IdempotencyClaim?.self) { group in
+                for index in 0..<40 {
+                    group.addTask {
+                        try? await stores[index % 2].claim(key, fingerprint: "fp", now: t0, staleAfter: .seconds(60))
+                    }
+                }
+                var claims: [IdempotencyClaim?] = []
+                for await claim in group { claims.append(claim) }
+                return claims
+            }
+            await second.shutdown()
+            #expect(claims.filter { $0 == .claimed }.count == 1)
+            #expect(claims.filter { $0 == .inFlight }.count == 39)
+        }
+    }
+
     @Test func closedStoreIsUnavailable() async throws {
         try await Self.withStore { store, _ in
             await store.shutdown()
