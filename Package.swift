@@ -34,6 +34,8 @@ let package = Package(
         .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.8.0"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+        // Bundles SQLite's amalgamation: no system libsqlite3 needed (GRDB would need one).
+        .package(url: "https://github.com/vapor/sqlite-nio.git", from: "1.13.2"),
         // Only with the `Benchmarks` trait (its one use below is conditional, so it is otherwise not even resolved).
         .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
     ],
@@ -57,6 +59,17 @@ let package = Package(
                 .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The state store behind idempotency and the ledger: embedded SQLite (PostgreSQL follows).
+        .target(
+            name: "SpliceState",
+            dependencies: [
+                "SpliceCore",
+                .product(name: "SQLiteNIO", package: "sqlite-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -132,6 +145,11 @@ let package = Package(
                 "SpliceCore", .product(name: "JWTKit", package: "jwt-kit"), .product(name: "Logging", package: "swift-log"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
             ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "SpliceStateTests",
+            dependencies: ["SpliceState", "SpliceCore", .product(name: "SQLiteNIO", package: "sqlite-nio")],
             swiftSettings: swiftSettings
         ),
         .testTarget(

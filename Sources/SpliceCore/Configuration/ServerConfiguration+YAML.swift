@@ -16,6 +16,7 @@ extension ServerConfiguration {
     {
         var reader = YAMLReader(file: file)
         var configuration = ServerConfiguration()
+        configuration.state = StateLocation.defaultLocation(directory: directory)
         guard let root = reader.compose(text) else {
             guard reader.problems.isEmpty else { throw ConfigurationError(reader.problems) }
             return configuration  // an empty file: all defaults
@@ -46,12 +47,41 @@ extension ServerConfiguration {
                 configuration.connections.parse(key, member.value, reader: &reader)
             case "clients":
                 configuration.clients = parseClients(member.value, reader: &reader)
+            case "state":
+                guard let text = reader.string(member.value, key: "state") else { continue }
+                do {
+                    configuration.state = try StateLocation(parsing: text, relativeTo: directory)
+                } catch {
+                    reader.report(member.value, "'state': \(error.reason)")
+                }
+            case "idempotency":
+                if let ttl = parseIdempotency(member.value, reader: &reader) { configuration.idempotencyTTL = ttl }
             default:
                 reader.reportUnknownKey(member.key, at: member.keyNode, known: keys, in: "the config file")
             }
         }
         guard reader.problems.isEmpty else { throw ConfigurationError(reader.problems) }
         return configuration
+    }
+
+    /// `idempotency: {ttlSeconds: N}`; `nil` when absent or invalid (a problem is recorded for the latter).
+    private static func parseIdempotency(_ node: Node, reader: inout YAMLReader) -> Duration? {
+        guard let entries = reader.mapping(node, what: "'idempotency'") else { return nil }
+        var ttl: Duration?
+        for entry in entries {
+            switch entry.key {
+            case "ttlSeconds":
+                guard let seconds = reader.integer(entry.value, key: "ttlSeconds") else { continue }
+                guard (1...maximumIdempotencyTTLSeconds).contains(seconds) else {
+                    reader.report(entry.value, "'ttlSeconds' must be between 1 and \(maximumIdempotencyTTLSeconds)")
+                    continue
+                }
+                ttl = .seconds(seconds)
+            default:
+                reader.reportUnknownKey(entry.key, at: entry.keyNode, known: idempotencyKeys, in: "'idempotency'")
+            }
+        }
+        return ttl
     }
 
     private static func parseClients(_ node: Node, reader: inout YAMLReader) -> [ClientKeyConfiguration] {
