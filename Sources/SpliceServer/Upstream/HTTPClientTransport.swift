@@ -61,11 +61,8 @@ package struct HTTPClientTransport: UpstreamTransport {
         let providerTimeout = TimeAmount.nanoseconds(Int64(timeout.milliseconds * 1_000_000))
         let delegate = ResponseCollector(providerTimeout: providerTimeout, maximumBytes: maximumResponseBytes)
         // A backstop only: the collector's own timer, started when the head is written, normally fires first.
-        // `.indifferent` takes the event loop this runs on (see `EventLoopTaskExecutor`) and prefers an idle
-        // connection there; `.delegateAndChannel` would insist, opening connections past the route's `maxConnections`.
         let task = client.execute(
-            request: clientRequest, delegate: delegate, eventLoop: .indifferent,
-            deadline: .now() + Self.connectionWaitLimit + providerTimeout)
+            request: clientRequest, delegate: delegate, deadline: .now() + Self.connectionWaitLimit + providerTimeout)
         do {
             return try await withTaskCancellationHandler {
                 try await task.futureResult.get()
