@@ -120,7 +120,8 @@ import Testing
         try await withGateway(routes: {
             try Self.routes($0, changing: "spatialgen", retries: .init(attempts: 3), timeout: .milliseconds(300))
         }) { gateway in
-            gateway.emulators.spatialgen.setFault(.delay(.seconds(3)))
+            // Longer than any attempt's deadline, shorter than the emulators' shutdown grace period.
+            gateway.emulators.spatialgen.setFault(.delay(.seconds(1)))
             let answer = try await gateway.post(Self.spatialgen)
             ErrorTableTests.expectError(
                 answer, status: 504, code: "upstream_timeout", source: "gateway", retryable: true, route: "spatialgen",
