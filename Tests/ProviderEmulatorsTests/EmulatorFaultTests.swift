@@ -39,6 +39,21 @@ struct EmulatorFaultTests {
         }
     }
 
+    @Test("first(n, fault) faults n requests, then answers normally", arguments: EmulatedProvider.allCases)
+    func firstRequestsOnly(provider: EmulatedProvider) async throws {
+        try await withProviderEmulators { emulators in
+            let request = try await ValidRequests.request(for: provider, emulators)
+            emulators[provider].setFault(.first(2, .retryAfter(status: 503, value: "1")))
+            for _ in 0..<2 {
+                let answer = try await request.send()
+                #expect(answer.status == 503, "\(provider): \(answer.text)")
+                #expect(answer.header("Retry-After") == "1")
+            }
+            #expect(try await request.send().status == 200)
+            #expect(emulators[provider].receivedRequests.count == 3)
+        }
+    }
+
     @Test("backendFetchFailed answers an HTML proxy page", arguments: EmulatedProvider.allCases)
     func backendFetchFailed(provider: EmulatedProvider) async throws {
         try await withProviderEmulators { emulators in

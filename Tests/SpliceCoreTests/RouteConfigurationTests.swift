@@ -39,6 +39,24 @@ import Testing
 
     /// Invalid files: the problems' `FILE:LINE: message` lines.
     static let invalid: [(yaml: String, problems: [String])] = [
+        (
+            "provider: spatialgen\nupstream: https://x.com\ncredentials:\n  appKey: ${K}\nretries:\n  attempts: 0\n  maxDelaySeconds: 301\n",
+            [
+                "routes/r.yaml:6: 'retries.attempts' must be between 1 and 10 (1 never retries)",
+                "routes/r.yaml:7: 'retries.maxDelaySeconds' must be between 0 and 300",
+            ]
+        ),
+        (
+            "provider: spatialgen\nupstream: https://x.com\ncredentials:\n  appKey: ${K}\nretries:\n  attempt: 3\n  maxDelaySeconds: \"5\"\n",
+            [
+                "routes/r.yaml:6: unknown key 'attempt' in 'retries' (did you mean 'attempts'?)",
+                "routes/r.yaml:7: 'retries.maxDelaySeconds' must be a number",
+            ]
+        ),
+        (
+            "provider: spatialgen\nupstream: https://x.com\ncredentials:\n  appKey: ${K}\nretries: 3\n",
+            ["routes/r.yaml:5: 'retries' must be a mapping of keys to values"]
+        ),
         ("", ["routes/r.yaml:1: the file is empty: a route needs provider, upstream and credentials"]),
         ("provider: [", ["routes/r.yaml:2: invalid YAML"]),
         (
@@ -109,6 +127,15 @@ import Testing
                 #expect(line.hasPrefix(prefix), "\(line)")
             }
         }
+    }
+
+    @Test func retriesDefaultToTwoAttemptsAndFiveSeconds() throws {
+        let base = "provider: spatialgen\nupstream: https://x.com\ncredentials:\n  appKey: ${K}\n"
+        #expect(try Self.parse(base).get().retries == .init(attempts: 2, maxDelay: .seconds(5)))
+        let set = try Self.parse(base + "retries:\n  attempts: 1\n  maxDelaySeconds: 0.5\n").get()
+        #expect(set.retries == .init(attempts: 1, maxDelay: .milliseconds(500)))
+        let partial = try Self.parse(base + "retries: {maxDelaySeconds: 0}\n").get()
+        #expect(partial.retries == .init(attempts: 2, maxDelay: .zero))
     }
 
     @Test func routeNamesFollowTheRule() {

@@ -1,4 +1,6 @@
 import AsyncHTTPClient
+import Foundation
+import NIOCore
 import SpliceCore
 import Testing
 
@@ -16,5 +18,17 @@ import Testing
         #expect(HTTPClientTransport.map(.connectTimeout, sent: false) == .unreachable(reason: "connecting timed out"))
         #expect(HTTPClientTransport.map(.invalidURL, sent: false) == .invalidRequest(reason: "Invalid URL"))
         #expect(HTTPClientTransport.map(.remoteConnectionClosed, sent: true) == .connectionClosed)
+    }
+
+    /// Only a failure before the request head was written is "unreachable", the one a retry may always follow:
+    /// the same error once the head is out may mean the provider has the request.
+    @Test func nothingSentIsTheOnlyUnreachable() {
+        let refused = IOError(errnoCode: ECONNREFUSED, reason: "connect")
+        #expect(HTTPClientTransport.map(other: refused, sent: false) == .unreachable(reason: "connection refused"))
+        #expect(HTTPClientTransport.map(other: refused, sent: true) == .connectionClosed)
+        #expect(HTTPClientTransport.map(other: IOError(errnoCode: ETIMEDOUT, reason: "read"), sent: true) == .connectionClosed)
+        #expect(HTTPClientTransport.map(.connectTimeout, sent: false).neverSent)
+        #expect(!HTTPClientTransport.map(.remoteConnectionClosed, sent: false).neverSent)
+        #expect(!HTTPClientTransport.map(.deadlineExceeded, sent: true).neverSent)
     }
 }

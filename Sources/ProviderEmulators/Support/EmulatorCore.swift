@@ -87,7 +87,12 @@ final class EmulatorCore: Sendable {
     /// Applies the current fault: returns the answer that replaces the normal one, `nil` to answer
     /// normally (after sleeping for `.delay`), or throws after closing the connection.
     func applyFault(context: EmulatorRequestContext, dialect: some EmulatorDialect) async throws -> Response? {
-        let fault = self.state.withLock { $0.fault }
+        // `.first` is used up one request at a time, under the lock, so concurrent requests count right.
+        let fault: EmulatorFault? = self.state.withLock { state in
+            guard case .first(let count, let inner) = state.fault else { return state.fault }
+            state.fault = count > 1 ? .first(count - 1, inner) : nil
+            return count > 0 ? inner : nil
+        }
         guard let fault else { return nil }
         switch fault {
         case .delay(let duration):
@@ -105,6 +110,13 @@ final class EmulatorCore: Sendable {
                 response.headers[.retryAfter] = "7"
             }
             return response
+        case .retryAfter(let status, let value):
+            var response = dialect.providerErrorResponse(status: status)
+            response.headers[.retryAfter] = value
+            return response
+        case .first:
+            // Reached only for a `.first` nested in a `.first`: no fault.
+            return nil
         case .backendFetchFailed:
             return dialect.backendFetchFailedResponse()
         case .reportsFailureIn2xx:

@@ -1,8 +1,11 @@
 import Yams
 
 extension RouteConfiguration {
-    static let topLevelKeys = ["provider", "upstream", "credentials", "defaults", "timeoutSeconds", "maxConnections", "passthrough", "options"]
+    static let topLevelKeys = [
+        "provider", "upstream", "credentials", "defaults", "timeoutSeconds", "maxConnections", "retries", "passthrough", "options",
+    ]
     static let defaultsKeys = ["projectId"]
+    static let retriesKeys = ["attempts", "maxDelaySeconds"]
 
     /// Reads one route file. Every problem found is returned, each with its line.
     package static func parse(
@@ -35,6 +38,7 @@ extension RouteConfiguration {
         var defaults = Defaults()
         var timeout = defaultTimeout
         var maxConnections = defaultMaxConnections
+        var retries = Retries()
         var passthrough = PassthroughConfiguration()
         var options: [String: String] = [:]
         var optionsNode: Node?
@@ -93,6 +97,8 @@ extension RouteConfiguration {
                     continue
                 }
                 maxConnections = count
+            case "retries":
+                if let parsed = parseRetries(member.value, reader: &reader) { retries = parsed }
             case "passthrough":
                 if let parsed = parsePassthrough(member.value, reader: &reader) { passthrough = parsed }
             case "options":
@@ -134,7 +140,7 @@ extension RouteConfiguration {
         }
         let route = RouteConfiguration(
             name: name, provider: providerName, upstream: upstream, credentials: credentials, defaults: defaults,
-            timeout: timeout, maxConnections: maxConnections, passthrough: passthrough, options: options, file: file,
+            timeout: timeout, maxConnections: maxConnections, retries: retries, passthrough: passthrough, options: options, file: file,
             directory: directory)
         let providerProblems = provider.validate(route: route)
         guard providerProblems.isEmpty else {
@@ -143,6 +149,34 @@ extension RouteConfiguration {
                 ConfigurationError(providerProblems.map { ConfigurationProblem(file: file, line: line, message: $0) }))
         }
         return .success(route)
+    }
+
+    /// `retries: {attempts, maxDelaySeconds}`; a key left out keeps its default.
+    private static func parseRetries(_ node: Node, reader: inout YAMLReader) -> Retries? {
+        guard let entries = reader.mapping(node, what: "'retries'") else { return nil }
+        var retries = Retries()
+        for entry in entries {
+            switch entry.key {
+            case "attempts":
+                guard let count = reader.integer(entry.value, key: "retries.attempts") else { continue }
+                guard Retries.attemptsRange.contains(count) else {
+                    reader.report(entry.value, "'retries.attempts' must be between 1 and 10 (1 never retries)")
+                    continue
+                }
+                retries.attempts = count
+            case "maxDelaySeconds":
+                guard let seconds = reader.number(entry.value, key: "retries.maxDelaySeconds") else { continue }
+                guard Retries.maxDelaySecondsRange.contains(seconds) else {
+                    reader.report(entry.value, "'retries.maxDelaySeconds' must be between 0 and 300")
+                    continue
+                }
+                retries.maxDelay = .milliseconds(Int((seconds * 1000).rounded()))
+            default:
+                reader.reportUnknownKey(entry.key, at: entry.keyNode, known: retriesKeys, in: "'retries'")
+            }
+        }
+        // A problem reported above fails the whole file, so what is returned then is never used.
+        return retries
     }
 
     private static func parseCredentials(

@@ -10,6 +10,8 @@ package struct RouteConfiguration: Sendable {
     package var timeout: Duration
     /// The most connections the route keeps open to its upstream; more concurrent requests wait for a free one.
     package var maxConnections: Int
+    /// The retries Splice may make itself when they are safe (`retries:`).
+    package var retries: Retries
     /// The provider's own API for existing clients (`passthrough:`).
     package var passthrough: PassthroughConfiguration
     /// Provider-specific settings (`options:`), validated by the provider.
@@ -27,6 +29,22 @@ package struct RouteConfiguration: Sendable {
         }
     }
 
+    /// `retries:`: how many attempts in all, and the longest wait between two.
+    package struct Retries: Sendable, Equatable {
+        /// Total attempts, the first included: 1 never retries.
+        package var attempts: Int
+        /// The longest `Retry-After` or backoff Splice waits; a provider asking for longer is answered at once.
+        package var maxDelay: Duration
+
+        package static let attemptsRange: ClosedRange<Int> = 1...10
+        package static let maxDelaySecondsRange: ClosedRange<Double> = 0...300
+
+        package init(attempts: Int = 2, maxDelay: Duration = .seconds(5)) {
+            self.attempts = attempts
+            self.maxDelay = maxDelay
+        }
+    }
+
     package static let defaultTimeout: Duration = .seconds(30)
     package static let timeoutRange: ClosedRange<Double> = 0.1...600
     /// Enough for hundreds of uploads finishing at once against a provider that takes seconds to answer.
@@ -36,7 +54,7 @@ package struct RouteConfiguration: Sendable {
     package init(
         name: String, provider: String, upstream: UpstreamURL, credentials: [String: SecretReference],
         defaults: Defaults = Defaults(), timeout: Duration = defaultTimeout,
-        maxConnections: Int = defaultMaxConnections, passthrough: PassthroughConfiguration = PassthroughConfiguration(),
+        maxConnections: Int = defaultMaxConnections, retries: Retries = Retries(), passthrough: PassthroughConfiguration = PassthroughConfiguration(),
         options: [String: String] = [:], file: String = "", directory: String = "."
     ) {
         self.name = name
@@ -46,6 +64,7 @@ package struct RouteConfiguration: Sendable {
         self.defaults = defaults
         self.timeout = timeout
         self.maxConnections = maxConnections
+        self.retries = retries
         self.passthrough = passthrough
         self.options = options
         self.file = file

@@ -31,12 +31,21 @@ package typealias CompletionOutcome = ExchangeOutcome<CompleteSuccess>
 /// The `/complete` pipeline: check the request, pick the route, translate, run the upstream exchange, normalize.
 package struct CompletionService: Sendable {
     package let routes: RouteTable
+    /// The stages of this service's exchanges, outermost first; the route's transport comes last.
+    let stages: [any UpstreamStage]
 
-    /// The stages of every `/complete` exchange, outermost first; the route's transport comes last.
-    static let stages: [any UpstreamStage] = [RenewOnRejectionStage(), AuthorizeStage()]
+    /// The stages of every `/complete` exchange: safe retries around renew-on-401 around authorization, so that
+    /// each attempt is authorized afresh.
+    static func makeStages(retryClock: RetryClock) -> [any UpstreamStage] {
+        [RetryStage(clock: retryClock), RenewOnRejectionStage(), AuthorizeStage()]
+    }
 
-    package init(routes: RouteTable) {
+    static let stages = makeStages(retryClock: .system)
+
+    /// `retryClock` times the waits between attempts (tests move it instead of sleeping).
+    package init(routes: RouteTable, retryClock: RetryClock = .system) {
         self.routes = routes
+        self.stages = Self.makeStages(retryClock: retryClock)
     }
 
     /// Answers one `/complete` body. Only a cancelled task throws: every failure is an outcome in the contract's terms.
@@ -75,7 +84,7 @@ package struct CompletionService: Sendable {
         }
 
         let exchange = UpstreamExchange(
-            route: route, authenticator: authenticator, stages: Self.stages, logger: context.logger)
+            route: route, authenticator: authenticator, stages: stages, logger: context.logger)
         let clock = ContinuousClock()
         let started = clock.now
         let result: Result<CompleteSuccess, GatewayError>

@@ -11,6 +11,10 @@ package struct PassthroughService: Sendable {
     package let routes: RouteTable
     package let clientKeys: ClientKeys
 
+    /// The `/complete` stages without retries: a passthrough body is usually streamed (sent once), and the
+    /// transport's `open` cannot always tell "never sent" from "sent and lost".
+    static let stages: [any UpstreamStage] = [RenewOnRejectionStage(), AuthorizeStage()]
+
     package init(routes: RouteTable, clientKeys: ClientKeys) {
         self.routes = routes
         self.clientKeys = clientKeys
@@ -96,7 +100,7 @@ package struct PassthroughService: Sendable {
             method: inbound.method, upstream: route.configuration.upstream, path: inbound.path, query: inbound.query,
             headers: Self.forwardedHeaders(inbound.headers, dialect: dialect), body: inbound.body, stream: inbound.stream)
         let exchange = UpstreamExchange(
-            route: route, authenticator: plan.authenticator, stages: CompletionService.stages, logger: context.logger,
+            route: route, authenticator: plan.authenticator, stages: Self.stages, logger: context.logger,
             streamsAnswers: true)
         let clock = ContinuousClock()
         let started = clock.now

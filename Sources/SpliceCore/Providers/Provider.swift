@@ -17,6 +17,10 @@ package protocol Provider: Sendable {
     var optionKeys: [String] { get }
     /// How the provider's own API passes through Splice (credential headers, client identity, bodies).
     var passthrough: PassthroughDialect { get }
+    /// Whether the provider documents that sending the same complete twice is safe. Only then does Splice retry
+    /// a complete that may have reached the provider (a 502/504, a timeout, a lost connection). `false` by default:
+    /// an undocumented complete may have acted before the answer was lost.
+    var completeIsIdempotent: Bool { get }
 
     /// Checks a route's provider-specific settings at load time; returns problems as messages.
     func validate(route: RouteConfiguration) -> [String]
@@ -39,6 +43,7 @@ package protocol Provider: Sendable {
 
 extension Provider {
     package var optionKeys: [String] { [] }
+    package var completeIsIdempotent: Bool { false }
     package func validate(route: RouteConfiguration) -> [String] { [] }
 }
 

@@ -7,6 +7,8 @@ extension HTTPField.Name {
     package static let requestId = Self("X-Request-Id")!
     /// `upstream;dur=…, connection;dur=…, gateway;dur=…` on answers that reached a provider.
     package static let serverTiming = Self("Server-Timing")!
+    /// How many upstream attempts a `/complete` answer took (retries included).
+    package static let spliceAttempts = Self("Splice-Attempts")!
     /// On a passthrough answer: the provider's own `X-Request-Id`, since `X-Request-Id` is Splice's.
     package static let upstreamRequestId = Self("X-Upstream-Request-Id")!
 }

@@ -80,6 +80,17 @@ package enum UpstreamTransportError: Error, Sendable, Equatable {
     /// The HTTP client refused to send the request as built (a bug in Splice, or a value that cannot go in a header).
     /// The reason is the client's bounded `shortDescription`, which never carries a value.
     case invalidRequest(reason: String)
+
+    /// Whether the failure guarantees that no byte of the request reached the provider, so that sending it again
+    /// cannot make the provider act twice. `UpstreamTransport.send` throws `.unreachable` and `.noConnection` only
+    /// then; a failure once the request may have gone out is `.connectionClosed` or `.timeout`. (`open`, for
+    /// passthrough, which is never retried, does not promise as much.)
+    package var neverSent: Bool {
+        switch self {
+        case .unreachable, .noConnection: true
+        case .timeout, .connectionClosed, .responseTooLarge, .invalidRequest: false
+        }
+    }
 }
 
 /// A body that flows through Splice without being kept. Its bytes are the server's business (the pipeline only

@@ -5,7 +5,7 @@ import Logging
 import SpliceCore
 
 /// `POST /complete`: reads the body (at most 2 MiB), runs the completion pipeline, and answers with the
-/// contract's envelope plus `Server-Timing` when a provider was reached.
+/// contract's envelope plus `Server-Timing` and `Splice-Attempts` when a provider was reached.
 package struct CompleteController: Sendable {
     let service: CompletionService
 
@@ -55,6 +55,8 @@ package struct CompleteController: Sendable {
             logMetadata["code"] = "\(error.code)"
             if let upstreamStatus = error.upstream?.status { logMetadata["upstream_status"] = "\(upstreamStatus)" }
         }
+        // The answer is the last attempt's; how many there were, when any went to the transport.
+        if outcome.attempts > 0 { response.headers[.spliceAttempts] = "\(outcome.attempts)" }
         if let upstream = outcome.upstreamDuration {
             let connection = outcome.connectionWait ?? .zero
             response.headers[.serverTiming] = Self.serverTiming(upstream: upstream, connection: connection, total: total)

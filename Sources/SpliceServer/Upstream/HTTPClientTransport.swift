@@ -85,7 +85,7 @@ package struct HTTPClientTransport: UpstreamTransport {
             case let error as UpstreamTransportError:
                 throw error
             default:
-                throw Self.map(other: error)
+                throw Self.map(other: error, sent: progress.headSent)
             }
         }
     }
@@ -186,9 +186,10 @@ package struct HTTPClientTransport: UpstreamTransport {
     }
 
     /// Errors from NIO itself: a connection that broke after it was made is "closed without answering";
-    /// anything else (refused, DNS, TLS — NIOPosix and NIOSSL errors) means the provider was not reached.
-    static func map(other error: any Error) -> UpstreamTransportError {
-        if error is ChannelError || error is HTTPParserError {
+    /// anything else (refused, DNS, TLS — NIOPosix and NIOSSL errors) means the provider was not reached. Once the
+    /// request head was written (`sent`), no error means "not reached": `.unreachable` is what makes a retry safe.
+    static func map(other error: any Error, sent: Bool = false) -> UpstreamTransportError {
+        if sent || error is ChannelError || error is HTTPParserError {
             return .connectionClosed
         }
         if let ioError = error as? IOError {

@@ -50,13 +50,13 @@ package struct UpstreamExchange: Sendable {
 
     /// One attempt on the wire.
     private func transmit(_ request: UpstreamRequest) async throws -> UpstreamResponse {
-        let attempt = record.beginAttempt(request)
+        let (attempt, timeout) = record.beginAttempt(request, timeout: route.configuration.timeout)
         let response: UpstreamResponse
         do {
             response =
                 streamsAnswers
-                ? try await route.transport.open(request, timeout: route.configuration.timeout)
-                : try await route.transport.send(request, timeout: route.configuration.timeout)
+                ? try await route.transport.open(request, timeout: timeout)
+                : try await route.transport.send(request, timeout: timeout)
         } catch let error as UpstreamTransportError {
             logger.debug(
                 "upstream attempt failed",
@@ -79,7 +79,7 @@ package struct UpstreamExchange: Sendable {
                 logger.error(
                     "the HTTP client refused the upstream request", metadata: ["route": "\(route.name)", "reason": "\(reason)"])
             }
-            return error.gatewayError(provider: route.provider.name, timeout: route.configuration.timeout)
+            return error.gatewayError(provider: route.provider.name, timeout: lastTimeout)
         case is CancellationError:
             throw CancellationError()
         default:
@@ -96,16 +96,34 @@ package struct UpstreamExchange: Sendable {
     package var connectionWait: Duration { record.state.withLock { $0.connectionWait } }
     /// The last request put on the wire, credentials included.
     package var lastSent: UpstreamRequest? { record.state.withLock { $0.lastSent } }
+    /// The deadline the last attempt had (the route's, or less when the retry budget cut it).
+    package var lastTimeout: Duration { record.state.withLock { $0.lastTimeout ?? route.configuration.timeout } }
+
+    /// Gives the attempts from now on at most `deadline` each: what is left of the retries' shared budget.
+    package func limitLaterAttempts(to deadline: Duration) {
+        record.state.withLock { $0.limit = deadline }
+    }
 
     /// Counts shared by the copies of the exchange the stages hold.
     private final class Record: Sendable {
-        let state = Mutex((attempts: 0, connectionWait: Duration.zero, lastSent: UpstreamRequest?.none))
+        struct State {
+            var attempts = 0
+            var connectionWait = Duration.zero
+            var lastSent: UpstreamRequest?
+            var limit: Duration?
+            var lastTimeout: Duration?
+        }
 
-        func beginAttempt(_ request: UpstreamRequest) -> Int {
+        let state = Mutex(State())
+
+        /// Counts the attempt; returns its number and its deadline.
+        func beginAttempt(_ request: UpstreamRequest, timeout: Duration) -> (Int, Duration) {
             state.withLock { state in
                 state.attempts += 1
                 state.lastSent = request
-                return state.attempts
+                let deadline = state.limit.map { min($0, timeout) } ?? timeout
+                state.lastTimeout = deadline
+                return (state.attempts, deadline)
             }
         }
 

@@ -10,6 +10,9 @@ package struct SpatialGenProvider: Provider {
     package let credentialKeys = CredentialKeys(requiredSets: [["appKey"]], secret: ["appKey"])
     package let passthrough = PassthroughDialect(
         credentialHeaders: [.spatialgenAppKey], clientKey: { $0[.spatialgenAppKey] })
+    /// "Repeating complete on an already completed file is safe and will return the same file state"
+    /// (SpatialGen Direct Upload API docs): a complete whose answer was lost may be sent again.
+    package let completeIsIdempotent = true
 
     package func makeAuthenticator(
         route: RouteConfiguration, credentials: ResolvedCredentials, transport: any UpstreamTransport, clock: WallClock
