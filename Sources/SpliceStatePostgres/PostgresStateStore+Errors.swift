@@ -11,7 +11,7 @@ extension PostgresStateStore {
         return .unavailable(redacting(reason))
     }
 
-    private static func cause(of error: any Error, _ configuration: Configuration) -> String {
+    static func cause(of error: any Error, _ configuration: Configuration) -> String {
         switch error {
         case StateStoreError.unavailable(let reason):
             return reason

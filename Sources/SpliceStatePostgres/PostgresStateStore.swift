@@ -18,6 +18,8 @@ package final class PostgresStateStore: StateStore {
     let logger: Logger
     private let runTask: Task<Void, Never>
     private let migrationState = Mutex(MigrationState.idle)
+    /// The last finding of `diagnoseNoConnection()`.
+    let lastDiagnosis = Mutex<Diagnosis?>(nil)
 
     private enum MigrationState {
         case idle
@@ -238,6 +240,10 @@ package final class PostgresStateStore: StateStore {
                 throw LeaseTimeout()  // not reached: the first child returns a result or throws
             }
         } catch {
+            // No connection in time, or the pool backing off after failed connects (its error type is not exported).
+            if error is LeaseTimeout || "\(type(of: error))" == "ConnectionPoolError" {
+                throw .unavailable(redacting("\(configuration.serverName): could not \(what): \(await diagnoseNoConnection())"))
+            }
             throw unavailable(what, error)
         }
     }

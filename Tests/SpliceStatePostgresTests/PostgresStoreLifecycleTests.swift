@@ -65,12 +65,26 @@ struct PostgresMigrationTests {
         }
     }
 
+    @Test("every pooled connection has the store's schema and statement timeout")
+    func sessionParameters() async throws {
+        try await TestDatabase.withStore { store, schema async throws in
+            let (path, timeout) = try await store.withConnection("read settings") { connection in
+                let path = try await connection.query("SHOW search_path", logger: TestDatabase.logger).collect().first?.decode(String.self)
+                let timeout = try await connection.query("SHOW statement_timeout", logger: TestDatabase.logger).collect().first?
+                    .decode(String.self)
+                return (path, timeout)
+            }
+            #expect(path == schema)
+            #expect(timeout == "10s")
+        }
+    }
+
     @Test("a wrong password: unavailable, and the reason names no password")
     func wrongPassword() async throws {
         var configuration = try TestDatabase.configuration()
         configuration.password = "wrong-\(UUID().uuidString)"
         let password = try #require(configuration.password)
-        let store = PostgresStateStore(configuration: configuration)
+        let store = PostgresStateStore(configuration: configuration, logger: TestDatabase.logger)
         let failure = await reason { () async throws(StateStoreError) in
             _ = try await store.claim(someKey, fingerprint: "fp", now: now, staleAfter: .seconds(60))
         }
@@ -85,7 +99,7 @@ struct PostgresMigrationTests {
     func afterShutdown() async throws {
         var configuration = try TestDatabase.configuration()
         configuration.schema = TestDatabase.uniqueSchema()
-        let store = PostgresStateStore(configuration: configuration)
+        let store = PostgresStateStore(configuration: configuration, logger: TestDatabase.logger)
         await store.shutdown()
         let failure = await reason { () async throws(StateStoreError) in try await store.append([]) }
         // An empty append does nothing, not even connect; a ledger read must fail.
@@ -104,7 +118,7 @@ struct PostgresUnreachableTests {
             host: "127.0.0.1", port: 1, user: "splice", password: password, database: "splice", tls: .disable,
             connectTimeout: .seconds(1)
         )
-        let store = PostgresStateStore(configuration: configuration)
+        let store = PostgresStateStore(configuration: configuration, logger: TestDatabase.logger)
         let clock = ContinuousClock()
         var failure: String?
         let elapsed = await clock.measure {

@@ -9,7 +9,12 @@ import Testing
 /// The PostgreSQL server the tests use: `SPLICE_TEST_POSTGRES_URL` (`.ci/postgres.sh start` writes it). Each test
 /// works in a schema of its own, dropped afterwards, so tests run in parallel on one database.
 enum TestDatabase {
-    static let logger = Logger(label: "splice.test.postgres")
+    /// Errors only: the pool logs every failed connect at `info`, and some tests fail connects on purpose.
+    static let logger: Logger = {
+        var logger = Logger(label: "splice.test.postgres")
+        logger.logLevel = .error
+        return logger
+    }()
     static let url = ProcessInfo.processInfo.environment["SPLICE_TEST_POSTGRES_URL"].flatMap { $0.isEmpty ? nil : $0 }
     static var isAvailable: Bool { url != nil }
     static let skipReason: Comment =
@@ -38,7 +43,7 @@ enum TestDatabase {
         var configuration = try configuration()
         configuration.schema = schema
         configuration.maximumConnections = maximumConnections
-        let store = PostgresStateStore(configuration: configuration)
+        let store = PostgresStateStore(configuration: configuration, logger: TestDatabase.logger)
         do {
             let result = try await body(store, schema)
             await store.shutdown()
@@ -56,7 +61,7 @@ enum TestDatabase {
         var configuration = try configuration()
         configuration.schema = schema
         configuration.maximumConnections = maximumConnections
-        return PostgresStateStore(configuration: configuration)
+        return PostgresStateStore(configuration: configuration, logger: TestDatabase.logger)
     }
 
     /// Runs SQL outside any store's schema handling (no migration).
@@ -64,7 +69,7 @@ enum TestDatabase {
     static func withAdmin<Result: Sendable>(
         _ body: @escaping @Sendable (PostgresConnection) async throws -> Result
     ) async throws -> Result {
-        let admin = PostgresStateStore(configuration: try configuration())
+        let admin = PostgresStateStore(configuration: try configuration(), logger: TestDatabase.logger)
         do {
             let result = try await admin.withConnection("run a test's SQL", body)
             await admin.shutdown()
