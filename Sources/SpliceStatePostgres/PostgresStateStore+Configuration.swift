@@ -22,14 +22,14 @@ extension PostgresStateStore {
         /// Connections per instance: a claim or a ledger write holds one for a few milliseconds.
         package var maximumConnections: Int
         /// How long an operation may wait for a connection (TCP connect and login included) before it answers
-        /// `.unavailable`: a database that is down fails requests fast instead of holding them.
+        /// `.unavailable`. A server that refuses (down, wrong password) fails calls sooner: see `probe(within:)`.
         package var connectTimeout: Duration
         /// The server cancels any statement running longer (`statement_timeout`), so no call hangs on a stuck lock.
         package var statementTimeout: Duration
 
         package init(
             host: String, port: Int = 5432, user: String, password: String?, database: String, tls: TLSMode = .prefer,
-            schema: String? = nil, maximumConnections: Int = 8, connectTimeout: Duration = .seconds(3),
+            schema: String? = nil, maximumConnections: Int = 8, connectTimeout: Duration = .seconds(5),
             statementTimeout: Duration = .seconds(10)
         ) {
             self.host = host

@@ -22,8 +22,8 @@ extension PostgresStateStore {
             return "the transaction failed"
         case let error as PSQLError:
             return cause(of: error)
-        case is LeaseTimeout:
-            return "no connection within \(configuration.connectTimeout) (is the server running and reachable?)"
+        case let error as NoConnection:
+            return error.reason
         case let error as CorruptRow:
             return "unexpected data: \(error.what)"
         case let error as SchemaTooNew:

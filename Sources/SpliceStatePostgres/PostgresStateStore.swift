@@ -227,9 +227,22 @@ package final class PostgresStateStore: StateStore {
                     }
                 }
                 group.addTask {
-                    try await Task.sleep(for: timeout)
+                    // A lease late by `probeAfter` makes one direct connection: a definite refusal fails the call
+                    // now; a server that answers (a busy or slow pool) gets the rest of `connectTimeout`.
+                    let clock = ContinuousClock()
+                    let deadline = clock.now.advanced(by: timeout)
+                    try await Task.sleep(for: min(Self.probeAfter, timeout))
                     if leased.isSet { return nil }
-                    throw LeaseTimeout()
+                    let finding = await self.probe(within: clock.now.duration(to: deadline))
+                    if leased.isSet { return nil }
+                    if case .failed(let reason) = finding { throw NoConnection(reason: reason) }
+                    try await Task.sleep(until: deadline, clock: clock)
+                    if leased.isSet { return nil }
+                    throw NoConnection(
+                        reason: finding == .connected
+                            ? "the pool's \(self.configuration.maximumConnections) connections stayed busy for \(timeout)"
+                            : "no connection within \(timeout) (is the server running and reachable?)"
+                    )
                 }
                 while let next = try await group.next() {
                     if let result = next {
@@ -237,12 +250,12 @@ package final class PostgresStateStore: StateStore {
                         return result
                     }
                 }
-                throw LeaseTimeout()  // not reached: the first child returns a result or throws
+                throw NoConnection(reason: "no connection")  // not reached: the first child returns a result or throws
             }
         } catch {
-            // No connection in time, or the pool backing off after failed connects (its error type is not exported).
-            if error is LeaseTimeout || "\(type(of: error))" == "ConnectionPoolError" {
-                throw .unavailable(redacting("\(configuration.serverName): could not \(what): \(await diagnoseNoConnection())"))
+            // The pool backing off after failed connects (its error type is not exported): name the failure.
+            if "\(type(of: error))" == "ConnectionPoolError", case .failed(let reason) = await probe(within: timeout) {
+                throw unavailable(what, NoConnection(reason: reason))
             }
             throw unavailable(what, error)
         }
@@ -257,7 +270,10 @@ private final class LeaseFlag: Sendable {
     var isSet: Bool { value.load(ordering: .relaxed) }
 }
 
-struct LeaseTimeout: Error {}
+/// No connection came: why, as far as Splice could tell.
+struct NoConnection: Error {
+    var reason: String
+}
 
 /// A row Splice did not write as it is.
 struct CorruptRow: Error {

@@ -20,10 +20,13 @@ enum TestDatabase {
     static let skipReason: Comment =
         "SPLICE_TEST_POSTGRES_URL is not set: skipped (run `.ci/postgres.sh start` and source the file it names)"
 
-    /// The server's configuration with no schema of its own.
+    /// The server's configuration with no schema of its own. A generous connect timeout: CI runs every suite at
+    /// once on two cores, where opening a connection (SCRAM included) can take seconds.
     static func configuration() throws -> PostgresStateStore.Configuration {
         guard let url else { throw MissingServer() }
-        return try PostgresStateStore.Configuration(url: url)
+        var configuration = try PostgresStateStore.Configuration(url: url)
+        configuration.connectTimeout = .seconds(20)
+        return configuration
     }
 
     static func password() -> String? {
