@@ -36,6 +36,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         // Bundles SQLite's amalgamation: no system libsqlite3 needed (GRDB would need one).
         .package(url: "https://github.com/vapor/sqlite-nio.git", from: "1.13.2"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
         // Only with the `Benchmarks` trait (its one use below is conditional, so it is otherwise not even resolved).
         .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
     ],
@@ -62,7 +63,7 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        // The state store behind idempotency and the ledger: embedded SQLite (PostgreSQL follows).
+        // The state store behind idempotency and the ledger: embedded SQLite (the default).
         .target(
             name: "SpliceState",
             dependencies: [
@@ -79,6 +80,8 @@ let package = Package(
             dependencies: [
                 "SpliceCore",
                 "SpliceEncoding",
+                "SpliceState",
+                "SpliceStatePostgres",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -91,6 +94,17 @@ let package = Package(
                 .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
                 .product(name: "NIOHTTPTypesHTTP1", package: "swift-nio-extras"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The PostgreSQL state store (several instances sharing one database): SpliceCore's `StateStore` over postgres-nio.
+        .target(
+            name: "SpliceStatePostgres",
+            dependencies: [
+                "SpliceCore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -144,6 +158,17 @@ let package = Package(
             dependencies: [
                 "SpliceCore", .product(name: "JWTKit", package: "jwt-kit"), .product(name: "Logging", package: "swift-log"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Against a real PostgreSQL named by SPLICE_TEST_POSTGRES_URL (.ci/postgres.sh starts one).
+        .testTarget(
+            name: "SpliceStatePostgresTests",
+            dependencies: [
+                "SpliceStatePostgres",
+                "SpliceCore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),
