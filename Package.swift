@@ -127,6 +127,7 @@ let package = Package(
             name: "SpliceCLI",
             dependencies: [
                 "SpliceServer",
+                "SpliceEncoding",
                 "ProviderEmulators",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),

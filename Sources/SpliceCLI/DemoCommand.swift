@@ -4,6 +4,7 @@ import Logging
 import ProviderEmulators
 import SpliceCore
 import SpliceServer
+import SpliceEncoding
 import Synchronization
 
 /// `splice demo`: the gateway with one route per provider, each pointed at a built-in emulator of that
@@ -71,7 +72,19 @@ struct DemoCommand: AsyncParsableCommand {
         server.host = host
         server.port = port
         let passthrough = ListenAddress(host: host, port: effectivePassthroughPort)
-        let banner = DemoBanner(host: host, clientKeysFrom: clientKeys.required ? config : nil)
+        // A throwaway state store: the ledger and idempotency keys of this run only.
+        let stateDirectory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "splice-demo-\(Hex.randomId().prefix(12))")
+        do {
+            try FileManager.default.createDirectory(at: stateDirectory, withIntermediateDirectories: true)
+        } catch {
+            printError("splice: cannot create a temporary folder for the demo's state store: \(stateDirectory.path)")
+            throw ExitCode(1)
+        }
+        defer { try? FileManager.default.removeItem(at: stateDirectory) }
+        let stateFile = stateDirectory.appendingPathComponent(StateLocation.defaultFileName).path
+        server.state = .sqlite(path: stateFile)
+        let banner = DemoBanner(host: host, clientKeysFrom: clientKeys.required ? config : nil, stateFile: stateFile)
         do {
             try await withProviderEmulators(logger: emulatorLogger) { emulators in
                 try await SpliceGateway.serve(
@@ -83,6 +96,9 @@ struct DemoCommand: AsyncParsableCommand {
         } catch let error as ListenError {
             printError("splice: \(error)")
             throw ExitCode(2)
+        } catch let error as StateOpenError {
+            printError("splice: \(error)")
+            throw ExitCode(1)
         }
     }
 }
@@ -98,11 +114,14 @@ final class DemoBanner: Sendable {
     let host: String
     /// The config file whose client keys the demo requires, if any.
     let clientKeysFrom: String?
+    /// The temporary SQLite file of the demo's state store.
+    let stateFile: String?
     private let ports = Mutex(Ports())
 
-    init(host: String, clientKeysFrom: String?) {
+    init(host: String, clientKeysFrom: String?, stateFile: String? = nil) {
         self.host = host
         self.clientKeysFrom = clientKeysFrom
+        self.stateFile = stateFile
     }
 
     func gatewayListening(port: Int) {
@@ -119,7 +138,8 @@ final class DemoBanner: Sendable {
             guard !ports.printed, let gateway = ports.gateway, let passthrough = ports.passthrough else { return nil }
             ports.printed = true
             return DemoRoutes.banner(
-                host: host, port: gateway, passthroughPort: passthrough, clientKeysFrom: clientKeysFrom)
+                host: host, port: gateway, passthroughPort: passthrough, clientKeysFrom: clientKeysFrom,
+                stateFile: stateFile)
         }
         // Written unbuffered: standard output may be a pipe or a file, and the examples must show now.
         if let text { FileHandle.standardOutput.write(Data((text + "\n").utf8)) }
@@ -246,7 +266,9 @@ enum DemoRoutes {
         "http://\(host.contains(":") ? "[\(host)]" : host):\(port)"
     }
 
-    static func banner(host: String, port: Int, passthroughPort: Int, clientKeysFrom: String? = nil) -> String {
+    static func banner(
+        host: String, port: Int, passthroughPort: Int, clientKeysFrom: String? = nil, stateFile: String? = nil
+    ) -> String {
         let base = baseURL(host: host, port: port)
         let huaweiBase = baseURL(host: host, port: passthroughPort)
         var text = """
@@ -293,6 +315,15 @@ enum DemoRoutes {
                 text += " \\\n  -d '\(body)'"
             }
             text += "\n"
+        }
+        text += """
+
+            Safe retries: send the same request twice with -H 'Idempotency-Key: demo-1' and the second answer is the
+            first one again (Idempotent-Replayed: true), without calling the provider.
+            Ledger of every call: curl -s '\(base)/ledger?limit=5'
+            """
+        if let stateFile {
+            text += "\n(state store: a temporary SQLite file, \(stateFile), removed when the demo stops)\n"
         }
         return text
     }

@@ -14,6 +14,7 @@ package enum SpliceGateway {
         port: Int,
         routes: RouteTable,
         clientKeys: ClientKeys = .none,
+        state: GatewayState? = nil,
         services: [any Service] = [],
         logger: Logger,
         connections: ConnectionLimits = ConnectionLimits(),
@@ -27,11 +28,15 @@ package enum SpliceGateway {
         router.add(middleware: ErrorEnvelopeMiddleware())
         router.add(middleware: EarlyRefusalMiddleware(checks: checks))
         // `/{route}/…`: the providers' own APIs, identified in each provider's own credential slot.
-        router.add(middleware: PassthroughMiddleware(service: PassthroughService(routes: routes, clientKeys: clientKeys)))
+        router.add(
+            middleware: PassthroughMiddleware(
+                service: PassthroughService(routes: routes, clientKeys: clientKeys), ledger: state?.ledger))
 
         let protected = router.group().add(middleware: ClientAuthMiddleware(keys: clientKeys))
-        CompleteController(service: CompletionService(routes: routes)).addRoutes(to: protected)
+        CompleteController(service: CompletionService(routes: routes, idempotency: state?.idempotency), ledger: state?.ledger)
+            .addRoutes(to: protected)
         StatusController(routes: routes).addRoutes(publicGroup: router.group(), protectedGroup: protected)
+        if let state { LedgerController(state: state).addRoutes(to: protected) }
 
         return makeApplication(
             router: router, host: host, port: port, checks: checks, services: services, logger: logger,
@@ -59,7 +64,7 @@ package enum SpliceGateway {
     /// One listener per route with `passthrough.listen`, serving that route alone at its root (for SDKs that drop
     /// the path of their endpoint setting, as Huawei's does).
     package static func passthroughListeners(
-        routes: RouteTable, clientKeys: ClientKeys = .none, logger: Logger,
+        routes: RouteTable, clientKeys: ClientKeys = .none, ledger: LedgerRecorder? = nil, logger: Logger,
         connections: ConnectionLimits = ConnectionLimits(), shutdownGrace: Duration? = nil,
         onListening: @escaping @Sendable (String, Int) async -> Void = { _, _ in }
     ) -> [any Service] {
@@ -74,7 +79,7 @@ package enum SpliceGateway {
             router.add(middleware: RequestIdMiddleware())
             router.add(middleware: ErrorEnvelopeMiddleware())
             router.add(middleware: EarlyRefusalMiddleware(checks: checks))
-            router.add(middleware: PassthroughMiddleware(service: service, fixedRoute: route.name))
+            router.add(middleware: PassthroughMiddleware(service: service, fixedRoute: route.name, ledger: ledger))
             let listening = ListeningFlag()
             let application = makeApplication(
                 router: router, host: listen.host, port: listen.port, checks: checks, services: [], logger: logger,
@@ -88,7 +93,7 @@ package enum SpliceGateway {
     }
 
     /// The gateway's own endpoints: their request bodies are limited to `maximumRequestBytes`.
-    static let endpoints: Set<String> = ["/complete", "/routes", "/livez", "/readyz"]
+    static let endpoints: Set<String> = ["/complete", "/routes", "/livez", "/readyz", "/ledger"]
 
     /// How long after the drain limit the answers given at it may take to be written, before the
     /// service group cancels what is left.
@@ -125,10 +130,15 @@ package enum SpliceGateway {
                 "client key unresolved: that client cannot authenticate",
                 metadata: ["client": "\(unresolved.name)", "reason": "\(unresolved.reason)"])
         }
+        let stateService = try await StateService.open(
+            configuration.state, idempotencyTTL: configuration.idempotencyTTL, environment: environment,
+            configDirectory: configuration.configDirectory, logger: logger)
+        logger.info("state store", metadata: ["location": "\(stateService.state.location)"])
         let connections = connectionLimits(configuration.connections, logger: logger)
         let listening = ListeningFlag()
         let listeners = passthroughListeners(
-            routes: routes, clientKeys: clientKeys, logger: logger, connections: connections,
+            routes: routes, clientKeys: clientKeys, ledger: stateService.state.ledger, logger: logger,
+            connections: connections,
             shutdownGrace: configuration.shutdownGrace
         ) { route, port in
             logger.info("passthrough listening", metadata: ["route": "\(route)", "port": "\(port)"])
@@ -136,7 +146,9 @@ package enum SpliceGateway {
         }
         let app = buildApplication(
             host: configuration.host, port: configuration.port, routes: routes, clientKeys: clientKeys,
-            services: [clients] + listeners, logger: logger, connections: connections,
+            state: stateService.state,
+            // Stopped in reverse order once the server has drained: the store last, after the final ledger entries.
+            services: [stateService, clients] + listeners, logger: logger, connections: connections,
             shutdownGrace: configuration.shutdownGrace
         ) { port in
             listening.set()

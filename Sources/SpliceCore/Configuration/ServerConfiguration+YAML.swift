@@ -17,6 +17,7 @@ extension ServerConfiguration {
         var reader = YAMLReader(file: file)
         var configuration = ServerConfiguration()
         configuration.state = StateLocation.defaultLocation(directory: directory)
+        configuration.configDirectory = directory
         guard let root = reader.compose(text) else {
             guard reader.problems.isEmpty else { throw ConfigurationError(reader.problems) }
             return configuration  // an empty file: all defaults

@@ -1,3 +1,4 @@
+import HTTPTypes
 import Logging
 
 /// What happened to one client request that Splice sent on (or refused): the answer, and what the server
@@ -12,6 +13,16 @@ package struct ExchangeOutcome<Success: Sendable>: Sendable {
     /// Time spent waiting for a connection to the provider (all attempts); `nil` when the provider was not reached.
     package var connectionWait: Duration?
     package var attempts: Int
+    /// What the ledger names the request by: the action (or passthrough method and path) and the upload's ids.
+    package var action: String?
+    package var uploadId: String?
+    package var fileId: String?
+    /// The provider's HTTP status of the last attempt, when it answered.
+    package var upstreamStatus: Int?
+    /// The request's `Idempotency-Key`, when it carried a valid one.
+    package var idempotencyKey: String?
+    /// A stored answer given again instead of calling the provider (`Idempotent-Replayed: true`).
+    package var replay: StoredAnswer?
 
     package init(
         result: Result<Success, GatewayError>, route: String? = nil, provider: String? = nil,
@@ -31,6 +42,9 @@ package typealias CompletionOutcome = ExchangeOutcome<CompleteSuccess>
 /// The `/complete` pipeline: check the request, pick the route, translate, run the upstream exchange, normalize.
 package struct CompletionService: Sendable {
     package let routes: RouteTable
+    /// The state store's `Idempotency-Key` gate; `nil` when the gateway runs without a store (a key is then refused).
+    package let idempotency: IdempotencyGate?
+    let clock: WallClock
     /// The stages of this service's exchanges, outermost first; the route's transport comes last.
     let stages: [any UpstreamStage]
 
@@ -43,13 +57,26 @@ package struct CompletionService: Sendable {
     static let stages = makeStages(retryClock: .system)
 
     /// `retryClock` times the waits between attempts (tests move it instead of sleeping).
-    package init(routes: RouteTable, retryClock: RetryClock = .system) {
+    package init(
+        routes: RouteTable, idempotency: IdempotencyGate? = nil, clock: WallClock = .system,
+        retryClock: RetryClock = .system
+    ) {
         self.routes = routes
+        self.idempotency = idempotency
+        self.clock = clock
         self.stages = Self.makeStages(retryClock: retryClock)
     }
 
     /// Answers one `/complete` body. Only a cancelled task throws: every failure is an outcome in the contract's terms.
     package func complete(body: [UInt8], context: CallContext) async throws(CancellationError) -> CompletionOutcome {
+        // A malformed key is refused whatever the body, so that a client learns of it on its first try.
+        var idempotencyKey: String?
+        if let header = context.headers[.idempotencyKey] {
+            switch IdempotencyKeyHeader.parse(header) {
+            case .success(let key): idempotencyKey = key
+            case .failure(let error): return CompletionOutcome(result: .failure(error))
+            }
+        }
         let request: CompleteRequest
         do {
             request = try CompleteRequest(json: body)
@@ -62,6 +89,10 @@ package struct CompletionService: Sendable {
         let name = route.name
         let providerName = route.provider.name
         var outcome = CompletionOutcome(result: .failure(.internalError), route: name, provider: providerName)
+        outcome.action = request.action.rawValue
+        outcome.uploadId = request.uploadId
+        outcome.fileId = request.fileId
+        outcome.idempotencyKey = idempotencyKey
         guard context.client.access.allows(route: name) else {
             outcome.result = .failure(.forbidden(route: name).on(route: name, provider: providerName))
             return outcome
@@ -83,6 +114,29 @@ package struct CompletionService: Sendable {
             return outcome
         }
 
+        // Gateway-side refusals come before this point: they never consume a key.
+        var claim: IdempotencyKey?
+        if let idempotencyKey {
+            guard let idempotency else {
+                outcome.result = .failure(.stateUnavailable("no state store is configured", route: name))
+                return outcome
+            }
+            switch await idempotency.admit(
+                key: idempotencyKey, client: context.client.name, request: request,
+                staleAfter: Self.claimLifetime(route.configuration), now: clock.now())
+            {
+            case .proceed(let key):
+                claim = key
+            case .replay(let answer):
+                // `result` is left as it is: the stored answer is what goes back (see `replay`).
+                outcome.replay = answer
+                return outcome
+            case .refuse(let error):
+                outcome.result = .failure(error.on(route: name, provider: providerName))
+                return outcome
+            }
+        }
+
         let exchange = UpstreamExchange(
             route: route, authenticator: authenticator, stages: stages, logger: context.logger)
         let clock = ContinuousClock()
@@ -90,6 +144,7 @@ package struct CompletionService: Sendable {
         let result: Result<CompleteSuccess, GatewayError>
         do {
             let response = try await exchange.run(upstreamRequest)
+            outcome.upstreamStatus = response.status
             result = Result { () throws(GatewayError) in
                 try route.provider.interpret(response, to: request, route: route.configuration)
             }
@@ -105,7 +160,28 @@ package struct CompletionService: Sendable {
         case .success(let success): outcome.result = .success(redactor.redact(success))
         case .failure(let error): outcome.result = .failure(redactor.redact(error.on(route: name, provider: providerName)))
         }
+        if let claim, let idempotency {
+            await idempotency.settle(
+                claim, result: outcome.result, requestId: context.requestId, now: self.clock.now(), logger: context.logger)
+        }
         return outcome
+    }
+
+    /// How long a claim may stay in flight before another request may take it over: the route's whole deadline
+    /// budget (every attempt, its waits for a connection and between attempts) with a margin.
+    static func claimLifetime(_ route: RouteConfiguration) -> Duration {
+        let attempts = route.retries.attempts
+        return (route.timeout + .seconds(10)) * attempts + route.retries.maxDelay * (attempts - 1) + .seconds(30)
+    }
+}
+
+extension StoredAnswer {
+    /// What the stored answer was, as the ledger and the log name outcomes: the success's status word
+    /// (`completed`, …) or the error's code, read back from the stored body.
+    package var outcomeName: String {
+        guard let object = (try? JSONValue.parse(body))?.objectValue else { return "replayed" }
+        if let code = object["error"]?.objectValue?["code"]?.stringValue { return code }
+        return object["status"]?.stringValue ?? "replayed"
     }
 }
 

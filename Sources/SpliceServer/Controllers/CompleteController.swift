@@ -8,9 +8,12 @@ import SpliceCore
 /// contract's envelope plus `Server-Timing` and `Splice-Attempts` when a provider was reached.
 package struct CompleteController: Sendable {
     let service: CompletionService
+    /// Where each request's ledger entry goes; `nil` without a state store.
+    let ledger: LedgerRecorder?
 
-    package init(service: CompletionService) {
+    package init(service: CompletionService, ledger: LedgerRecorder? = nil) {
         self.service = service
+        self.ledger = ledger
     }
 
     package func addRoutes(to group: RouterGroup<SpliceRequestContext>) {
@@ -24,8 +27,26 @@ package struct CompleteController: Sendable {
     }
 
     @Sendable func complete(request: Request, context: SpliceRequestContext) async throws -> Response {
+        let arrived = Date()
         let clock = ContinuousClock()
         let started = clock.now
+        do {
+            return try await complete(request: request, context: context, arrived: arrived, started: started)
+        } catch let error as GatewayError {
+            // Refused before the pipeline (the body's type or size): recorded all the same.
+            ledger?.record(
+                LedgerEntry(
+                    time: arrived, requestId: context.requestId, client: context.client.name, route: nil, provider: nil,
+                    kind: .complete, action: "complete", outcome: error.code.rawValue, httpStatus: error.status,
+                    totalMs: started.duration(to: clock.now).milliseconds))
+            throw error
+        }
+    }
+
+    private func complete(
+        request: Request, context: SpliceRequestContext, arrived: Date, started: ContinuousClock.Instant
+    ) async throws -> Response {
+        let clock = ContinuousClock()
         if let contentType = request.headers[.contentType], !Self.isJSON(contentType) {
             throw GatewayError.invalidRequest("Content-Type must be application/json")
         }
@@ -45,11 +66,24 @@ package struct CompleteController: Sendable {
         var logMetadata: Logger.Metadata = [
             "route": "\(outcome.route ?? "-")", "provider": "\(outcome.provider ?? "-")",
         ]
+        let outcomeName: String
+        let status: Int
         switch outcome.result {
+        case _ where outcome.replay != nil:
+            let answer = outcome.replay ?? StoredAnswer(status: 500, body: [], requestId: context.requestId)
+            response = Self.replay(answer)
+            outcomeName = answer.outcomeName
+            status = answer.status
+            logMetadata["status"] = "\(answer.status)"
+            logMetadata["replayed"] = "true"
         case .success(let success):
+            outcomeName = success.action.resultStatus
+            status = 200
             response = .json(success.envelope(requestId: context.requestId))
             logMetadata["status"] = "200"
         case .failure(let error):
+            outcomeName = error.code.rawValue
+            status = error.status
             response = .envelope(for: error, requestId: context.requestId)
             logMetadata["status"] = "\(error.status)"
             logMetadata["code"] = "\(error.code)"
@@ -66,7 +100,24 @@ package struct CompleteController: Sendable {
         }
         logMetadata["total_ms"] = "\(Self.format(total))"
         context.logger.info("complete", metadata: logMetadata)
+        ledger?.record(
+            LedgerEntry(
+                time: arrived, requestId: context.requestId, client: context.client.name, route: outcome.route,
+                provider: outcome.provider, kind: .complete, action: outcome.action ?? "complete",
+                uploadId: outcome.uploadId, fileId: outcome.fileId, outcome: outcomeName, httpStatus: status,
+                upstreamStatus: outcome.upstreamStatus ?? outcome.result.failure?.upstream?.status,
+                attempts: outcome.attempts, upstreamMs: outcome.upstreamDuration?.milliseconds,
+                totalMs: total.milliseconds, idempotencyKey: outcome.idempotencyKey, replayed: outcome.replay != nil))
         return response
+    }
+
+    /// A stored answer, given again: its status, body and `X-Request-Id`, and `Idempotent-Replayed: true`.
+    static func replay(_ answer: StoredAnswer) -> Response {
+        var headers: HTTPFields = [.contentType: "application/json", .idempotentReplayed: "true"]
+        headers[.requestId] = answer.requestId
+        return Response(
+            status: HTTPResponse.Status(code: answer.status), headers: headers,
+            body: ResponseBody(byteBuffer: ByteBuffer(bytes: answer.body)))
     }
 
     /// `application/json`, or any `application/…+json`, whatever the parameters.
@@ -87,5 +138,13 @@ package struct CompleteController: Sendable {
     static func format(_ duration: Duration) -> String {
         let milliseconds = max(0, duration.milliseconds)
         return String((milliseconds * 1000).rounded() / 1000)
+    }
+}
+
+extension Result {
+    /// The error, when it is one.
+    var failure: Failure? {
+        if case .failure(let error) = self { return error }
+        return nil
     }
 }

@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import Foundation
 import HTTPTypes
 import Hummingbird
 import Logging
@@ -14,10 +15,13 @@ package struct PassthroughMiddleware: RouterMiddleware {
     let service: PassthroughService
     /// The route a `passthrough.listen` port serves at its root; `nil` on the gateway's listener.
     let fixedRoute: String?
+    /// Where each request's ledger entry goes; `nil` without a state store.
+    let ledger: LedgerRecorder?
 
-    package init(service: PassthroughService, fixedRoute: String? = nil) {
+    package init(service: PassthroughService, fixedRoute: String? = nil, ledger: LedgerRecorder? = nil) {
         self.service = service
         self.fixedRoute = fixedRoute
+        self.ledger = ledger
     }
 
     /// Error answers up to this size are read whole, so that no secret a provider echoes reaches the client.
@@ -39,21 +43,35 @@ package struct PassthroughMiddleware: RouterMiddleware {
     }
 
     func respond(to request: Request, context: Context, route: String, path: String) async throws -> Response {
+        let arrived = Date()
         let clock = ContinuousClock()
         let started = clock.now
         do {
-            return try await forward(request, context: context, route: route, path: path, started: started)
+            return try await forward(request, context: context, route: route, path: path, started: started, arrived: arrived)
         } catch let error as GatewayError {
             // Refused before anything was sent: the envelope, timed like every passthrough answer.
             ErrorEnvelopeMiddleware.log(error, request: request, context: context)
+            let total = started.duration(to: clock.now)
             var response = Response.envelope(for: error, requestId: context.requestId)
-            response.headers[.serverTiming] = "gateway;dur=\(CompleteController.format(started.duration(to: clock.now)))"
+            response.headers[.serverTiming] = "gateway;dur=\(CompleteController.format(total))"
+            ledger?.record(
+                LedgerEntry(
+                    time: arrived, requestId: context.requestId, client: context.client.name, route: route,
+                    provider: service.routes[route]?.provider.name, kind: .passthrough,
+                    action: Self.action(request.method, path), outcome: error.code.rawValue, httpStatus: error.status,
+                    totalMs: total.milliseconds))
             return response
         }
     }
 
+    /// The ledger's `action` of a passthrough request: its method and path, without the query.
+    static func action(_ method: HTTPRequest.Method, _ path: String) -> String {
+        "\(method.rawValue) \(CompleteRequest.printable(path))"
+    }
+
     private func forward(
-        _ request: Request, context: Context, route: String, path: String, started: ContinuousClock.Instant
+        _ request: Request, context: Context, route: String, path: String, started: ContinuousClock.Instant,
+        arrived: Date
     ) async throws -> Response {
         let plan = try service.plan(route: route, method: request.method, path: path)
         var headers = request.headers
@@ -67,11 +85,13 @@ package struct PassthroughMiddleware: RouterMiddleware {
         // AsyncHTTPClient may still be reading a streamed body when the provider has answered: the answer ends
         // only once the body is read to its end (`InboundBody.finish`), whatever happens below.
         guard let streamed = (inbound.stream as? InboundBodyStream)?.body else {
-            return try await answer(inbound, plan: plan, request: request, context: context, route: route, started: started)
+            return try await answer(
+                inbound, plan: plan, request: request, context: context, route: route, started: started, arrived: arrived)
         }
         var response: Response
         do {
-            response = try await answer(inbound, plan: plan, request: request, context: context, route: route, started: started)
+            response = try await answer(
+                inbound, plan: plan, request: request, context: context, route: route, started: started, arrived: arrived)
         } catch {
             await streamed.finish()
             throw error
@@ -92,7 +112,7 @@ package struct PassthroughMiddleware: RouterMiddleware {
     /// Sends the request on and turns the outcome into the client's answer.
     private func answer(
         _ inbound: PassthroughService.Inbound, plan: PassthroughService.Plan, request: Request, context: Context,
-        route: String, started: ContinuousClock.Instant
+        route: String, started: ContinuousClock.Instant, arrived: Date
     ) async throws -> Response {
         let clock = ContinuousClock()
         let call = CallContext(
@@ -104,15 +124,22 @@ package struct PassthroughMiddleware: RouterMiddleware {
             "path": "\(CompleteRequest.printable(inbound.path))",
         ]
         var response: Response
+        let outcomeName: String
+        let status: Int
+        var upstreamStatus: Int?
         switch outcome.result {
         case .failure(let error):
             response = .envelope(for: error, requestId: context.requestId)
             metadata["status"] = "\(error.status)"
             metadata["code"] = "\(error.code)"
+            (outcomeName, status, upstreamStatus) = (error.code.rawValue, error.status, error.upstream?.status)
         case .success(let answer):
             response = try await Self.response(for: answer, authenticator: plan.authenticator)
             metadata["status"] = "\(answer.status)"
             if outcome.attempts > 0 { metadata["upstream_status"] = "\(answer.status)" }
+            // The provider's own answer, whatever its status, went back as it came.
+            (outcomeName, status) = ("forwarded", answer.status)
+            if outcome.attempts > 0 { upstreamStatus = answer.status }
         }
         if let upstream = outcome.upstreamDuration {
             let connection = outcome.connectionWait ?? .zero
@@ -125,6 +152,12 @@ package struct PassthroughMiddleware: RouterMiddleware {
         }
         metadata["total_ms"] = "\(CompleteController.format(total))"
         context.logger.info("passthrough", metadata: metadata)
+        ledger?.record(
+            LedgerEntry(
+                time: arrived, requestId: context.requestId, client: context.client.name, route: route,
+                provider: plan.route.provider.name, kind: .passthrough, action: Self.action(request.method, inbound.path),
+                outcome: outcomeName, httpStatus: status, upstreamStatus: upstreamStatus, attempts: outcome.attempts,
+                upstreamMs: outcome.upstreamDuration?.milliseconds, totalMs: total.milliseconds))
         return response
     }
 
