@@ -16,11 +16,15 @@ public struct HuaweiSigner: Sendable {
     public let algorithm: HuaweiSigningAlgorithm
     /// The secret key's UTF-8 bytes as a key, built once: the `SDK-HMAC-SHA256` signing key and the V11 HKDF input.
     private let secretKey: SymmetricKey
+    /// HMAC-SHA256 already keyed with `secretKey` (ipad and opad blocks hashed): a value type, copied per signature
+    /// instead of keying again.
+    private let secretKeyMAC: HMAC<SHA256>
 
     public init(credentials: HuaweiCredentials, algorithm: HuaweiSigningAlgorithm = .sdkHMACSHA256) {
         self.credentials = credentials
         self.algorithm = algorithm
         self.secretKey = SymmetricKey(data: Array(credentials.secretKey.utf8))
+        self.secretKeyMAC = HMAC<SHA256>(key: secretKey)
     }
 
     // MARK: Constants
@@ -229,9 +233,16 @@ public struct HuaweiSigner: Sendable {
     /// matters for V11, whose key is derived per day.
     public func signature(stringToSign: String, sdkDate: String) -> String {
         var text = stringToSign
-        let key = signingKey(sdkDate: sdkDate)
-        let mac = text.withUTF8 { HMAC<SHA256>.authenticationCode(for: UnsafeRawBufferPointer($0), using: key) }
-        return Hex.lowercase(mac)
+        var mac = keyedMAC(sdkDate: sdkDate)
+        text.withUTF8 { mac.update(data: UnsafeRawBufferPointer($0)) }
+        return Hex.lowercase(mac.finalize())
+    }
+
+    /// The HMAC keyed for `sdkDate`: a copy of the one keyed in `init` for `SDK-HMAC-SHA256`, keyed afresh with the
+    /// per-day derived key for V11.
+    func keyedMAC(sdkDate: String) -> HMAC<SHA256> {
+        guard case .derivedV11 = algorithm else { return secretKeyMAC }
+        return HMAC<SHA256>(key: signingKey(sdkDate: sdkDate))
     }
 
     // MARK: Stage 4: Authorization
