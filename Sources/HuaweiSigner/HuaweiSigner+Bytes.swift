@@ -32,19 +32,24 @@ extension HuaweiSigner {
         /// when ASCII, else as `lowercased()`) and the value trimmed like Python's `strip()`.
         mutating func add(name: String, value: String) {
             let nameStart = bytes.count
+            // Copied in bulk, then checked and lower-cased in place: cheaper than appending byte by byte.
+            bytes.append(contentsOf: name.utf8)
+            var skip = false
             var isASCII = true
-            for byte in name.utf8 {
-                if byte == UInt8(ascii: "_") {
-                    bytes.removeLast(bytes.count - nameStart)
-                    return
+            bytes.withUnsafeMutableBufferPointer { buffer in
+                for index in nameStart..<buffer.count {
+                    let byte = buffer[index]
+                    if byte == UInt8(ascii: "_") {
+                        skip = true
+                        return
+                    }
+                    if byte >= 0x80 { isASCII = false }
+                    if isUpperASCII(byte) { buffer[index] = byte | 0x20 }
                 }
-                if byte >= 0x80 { isASCII = false }
-                bytes.append(isUpperASCII(byte) ? byte | 0x20 : byte)
             }
-            if !isASCII {
-                bytes.removeLast(bytes.count - nameStart)
-                bytes.append(contentsOf: name.lowercased().utf8)
-            }
+            if skip || !isASCII { bytes.removeLast(bytes.count - nameStart) }
+            if skip { return }
+            if !isASCII { bytes.append(contentsOf: name.lowercased().utf8) }
             let nameEnd = bytes.count
             appendTrimmed(value, to: &bytes)
             entries.append(Entry(nameStart: nameStart, nameEnd: nameEnd, valueEnd: bytes.count, order: entries.count))
@@ -152,9 +157,16 @@ extension HuaweiSigner {
 
     /// Appends lower-case hex of `bytes`, two characters per byte.
     static func appendHex(_ bytes: UnsafeRawBufferPointer, to out: inout [UInt8]) {
-        for byte in bytes {
-            out.append(lowerHexDigit(byte >> 4))
-            out.append(lowerHexDigit(byte & 0x0F))
+        // Room first, then written through one pointer: appending byte by byte checks capacity and uniqueness each time.
+        let start = out.count
+        out.append(contentsOf: repeatElement(0, count: bytes.count * 2))
+        out.withUnsafeMutableBufferPointer { buffer in
+            var index = start
+            for byte in bytes {
+                buffer[index] = lowerHexDigit(byte >> 4)
+                buffer[index + 1] = lowerHexDigit(byte & 0x0F)
+                index += 2
+            }
         }
     }
 
@@ -170,7 +182,12 @@ extension HuaweiSigner {
     /// `errors='replace'`), every byte but unreserved ones and `/` encoded as `%XX`, then a `/` unless it ends in one.
     static func appendCanonicalURI(_ path: String, to out: inout [UInt8]) {
         let start = out.count
-        if path.utf8.allSatisfy({ isUnreserved($0) || $0 == UInt8(ascii: "/") }) {
+        // Scanned as contiguous bytes when the string has them (native strings do), not through the UTF-8 view.
+        let plain =
+            path.utf8.withContiguousStorageIfAvailable { bytes in
+                bytes.allSatisfy { isUnreserved($0) || $0 == UInt8(ascii: "/") }
+            } ?? path.utf8.allSatisfy { isUnreserved($0) || $0 == UInt8(ascii: "/") }
+        if plain {
             // Nothing to decode and nothing to encode.
             out.append(contentsOf: path.utf8)
         } else {
