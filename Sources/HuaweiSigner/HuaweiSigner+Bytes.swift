@@ -150,23 +150,21 @@ extension HuaweiSigner {
         nibble < 10 ? UInt8(ascii: "0") + nibble : UInt8(ascii: "A") + nibble - 10
     }
 
-    @inline(__always)
-    static func lowerHexDigit(_ nibble: UInt8) -> UInt8 {
-        nibble < 10 ? UInt8(ascii: "0") + nibble : UInt8(ascii: "a") + nibble - 10
-    }
+    private static let lowerHexDigits: StaticString = "0123456789abcdef"
 
     /// Appends lower-case hex of `bytes`, two characters per byte.
     static func appendHex(_ bytes: UnsafeRawBufferPointer, to out: inout [UInt8]) {
-        // Room first, then written through one pointer: appending byte by byte checks capacity and uniqueness each time.
-        let start = out.count
-        out.append(contentsOf: repeatElement(0, count: bytes.count * 2))
-        out.withUnsafeMutableBufferPointer { buffer in
-            var index = start
+        // Written on the stack, then appended in one copy: appending byte by byte checks capacity and uniqueness each time.
+        // Digits from a static table: no branch and no overflow check per nibble.
+        let digits = lowerHexDigits.utf8Start
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: bytes.count * 2) { hex in
+            var index = 0
             for byte in bytes {
-                buffer[index] = lowerHexDigit(byte >> 4)
-                buffer[index + 1] = lowerHexDigit(byte & 0x0F)
-                index += 2
+                hex[index] = digits[Int(byte >> 4)]
+                hex[index &+ 1] = digits[Int(byte & 0x0F)]
+                index &+= 2
             }
+            out.append(contentsOf: UnsafeBufferPointer(hex))
         }
     }
 
