@@ -13,17 +13,18 @@ extension HuaweiSigner {
         let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
         let secondOfDay = seconds - days * 86_400
         let (year, month, day) = civil(fromDays: days)
-        var out: [UInt8] = []
-        out.reserveCapacity(16)
-        appendDigits(year, width: 4, to: &out)
-        appendDigits(month, width: 2, to: &out)
-        appendDigits(day, width: 2, to: &out)
-        out.append(UInt8(ascii: "T"))
-        appendDigits(secondOfDay / 3600, width: 2, to: &out)
-        appendDigits(secondOfDay % 3600 / 60, width: 2, to: &out)
-        appendDigits(secondOfDay % 60, width: 2, to: &out)
-        out.append(UInt8(ascii: "Z"))
-        return String(decoding: out, as: UTF8.self)
+        // Written straight into the string's storage: no intermediate array.
+        return String(unsafeUninitializedCapacity: 16) { out in
+            writeDigits(year, width: 4, to: out, at: 0)
+            writeDigits(month, width: 2, to: out, at: 4)
+            writeDigits(day, width: 2, to: out, at: 6)
+            out[8] = UInt8(ascii: "T")
+            writeDigits(secondOfDay / 3600, width: 2, to: out, at: 9)
+            writeDigits(secondOfDay % 3600 / 60, width: 2, to: out, at: 11)
+            writeDigits(secondOfDay % 60, width: 2, to: out, at: 13)
+            out[15] = UInt8(ascii: "Z")
+            return 16
+        }
     }
 
     /// Parses an `X-Sdk-Date` value (`YYYYMMDDTHHMMSSZ`, UTC); nil when it is not exactly that form or not a real
@@ -48,13 +49,13 @@ extension HuaweiSigner {
         return Date(timeIntervalSince1970: TimeInterval(days * 86_400 + hour * 3600 + minute * 60 + second))
     }
 
-    /// Appends the last `width` decimal digits of a non-negative `value`, zero-padded.
-    private static func appendDigits(_ value: Int64, width: Int, to out: inout [UInt8]) {
-        var divisor: Int64 = 1
-        for _ in 1..<width { divisor *= 10 }
-        while divisor > 0 {
-            out.append(UInt8(ascii: "0") + UInt8(value / divisor % 10))
-            divisor /= 10
+    /// Writes the last `width` decimal digits of a non-negative `value`, zero-padded, at `offset`.
+    @inline(__always)
+    private static func writeDigits(_ value: Int64, width: Int, to out: UnsafeMutableBufferPointer<UInt8>, at offset: Int) {
+        var remaining = value
+        for index in stride(from: offset + width - 1, through: offset, by: -1) {
+            out[index] = UInt8(ascii: "0") + UInt8(remaining % 10)
+            remaining /= 10
         }
     }
 

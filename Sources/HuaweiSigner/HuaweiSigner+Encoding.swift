@@ -17,24 +17,6 @@ extension HuaweiSigner {
     /// Percent-decoding as Python's `unquote_to_bytes`.
     static func percentDecode(_ string: String) -> [UInt8] { PercentEncoding.decode(string) }
 
-    /// The canonical form of a wire path (pitfall 2): percent-decode the whole path (so `%2F` becomes a literal `/`),
-    /// read it as UTF-8 (ill-formed sequences become U+FFFD, as Python's `unquote` does with `errors='replace'`),
-    /// split on `/`, percent-encode each segment with RFC 3986 unreserved kept, and join with `/`. The trailing `/`
-    /// is added by ``canonicalURI(_:)``, not here.
-    static func canonicalPath(_ path: String) -> String {
-        let utf8 = path.utf8
-        // Fast path: nothing to decode and nothing to encode.
-        if utf8.allSatisfy({ isUnreserved($0) || $0 == UInt8(ascii: "/") }) {
-            return path
-        }
-        let decoded = percentDecode(path)
-        // Re-reading through String repairs ill-formed UTF-8 with U+FFFD (maximal subparts, like CPython's decoder).
-        // `/` is ASCII, so splitting before or after the repair gives the same segments: keeping `/` while encoding
-        // is the same as split, encode each segment, join.
-        let text = String(decoding: decoded, as: UTF8.self)
-        return PercentEncoding.encode(text) { isUnreserved($0) || $0 == UInt8(ascii: "/") }
-    }
-
     /// True for the characters Python's `str.isspace()` accepts, which `str.strip()` removes (pitfall 3).
     @inline(__always)
     static func isPythonWhitespace(_ scalar: Unicode.Scalar) -> Bool {

@@ -16,11 +16,15 @@ public struct HuaweiSigner: Sendable {
     public let algorithm: HuaweiSigningAlgorithm
     /// The secret key's UTF-8 bytes as a key, built once: the `SDK-HMAC-SHA256` signing key and the V11 HKDF input.
     private let secretKey: SymmetricKey
+    /// HMAC-SHA256 already keyed with `secretKey` (ipad and opad blocks hashed): a value type, copied per signature
+    /// instead of keying again.
+    private let secretKeyMAC: HMAC<SHA256>
 
     public init(credentials: HuaweiCredentials, algorithm: HuaweiSigningAlgorithm = .sdkHMACSHA256) {
         self.credentials = credentials
         self.algorithm = algorithm
         self.secretKey = SymmetricKey(data: Array(credentials.secretKey.utf8))
+        self.secretKeyMAC = HMAC<SHA256>(key: secretKey)
     }
 
     // MARK: Constants
@@ -43,8 +47,10 @@ public struct HuaweiSigner: Sendable {
     ///
     /// The trailing `/` exists only here: the request is sent with its path unchanged.
     public static func canonicalURI(_ path: String) -> String {
-        let canonical = canonicalPath(path)
-        return canonical.utf8.last == UInt8(ascii: "/") ? canonical : canonical + "/"
+        var out: [UInt8] = []
+        out.reserveCapacity(path.utf8.count + 1)
+        appendCanonicalURI(path, to: &out)
+        return String(decoding: out, as: UTF8.self)
     }
 
     /// `CanonicalQuery` (docs/huawei-signing.md, stage 1): the decoded pairs sorted by raw name then raw value (Unicode code point
@@ -55,68 +61,30 @@ public struct HuaweiSigner: Sendable {
     /// List values are repeated pairs; booleans are `true`/`false` (the caller's job, as pairs are strings).
     public static func canonicalQuery(_ pairs: [(name: String, value: String)]) -> String {
         guard !pairs.isEmpty else { return "" }
-        let sorted = pairs.sorted { lhs, rhs in
-            codePointEqual(lhs.name, rhs.name)
-                ? codePointLess(lhs.value, rhs.value) : codePointLess(lhs.name, rhs.name)
-        }
-        var out = ""
-        for (offset, pair) in sorted.enumerated() {
-            if offset > 0 { out.append("&") }
-            out.append(percentEncode(pair.name))
-            out.append("=")
-            out.append(percentEncode(pair.value))
-        }
-        return out
-    }
-
-    /// The headers that are signed, in order (docs/huawei-signing.md, stage 1): names containing
-    /// `_` are dropped (the SDK never signs them), names are lower-cased, values trimmed like Python's `strip()`
-    /// (inner whitespace kept), sorted by name. A name given more than once (in any case) keeps its last value,
-    /// as the SDK's header dictionary does.
-    static func signedHeaderEntries(_ headers: [(name: String, value: String)]) -> [(name: String, value: String)] {
-        var entries: [(name: String, value: String, order: Int)] = []
-        entries.reserveCapacity(headers.count)
-        for (order, header) in headers.enumerated() where !header.name.utf8.contains(UInt8(ascii: "_")) {
-            entries.append((asciiLowercased(header.name), trimmed(header.value), order))
-        }
-        // Sort by name, later occurrences last, then keep the last entry of each run of equal names.
-        entries.sort { lhs, rhs in
-            codePointEqual(lhs.name, rhs.name) ? lhs.order < rhs.order : codePointLess(lhs.name, rhs.name)
-        }
-        var result: [(name: String, value: String)] = []
-        result.reserveCapacity(entries.count)
-        for entry in entries {
-            if let last = result.last, codePointEqual(last.name, entry.name) {
-                result[result.count - 1].value = entry.value
-            } else {
-                result.append((entry.name, entry.value))
-            }
-        }
-        return result
+        var out: [UInt8] = []
+        appendCanonicalQuery(pairs, to: &out)
+        return String(decoding: out, as: UTF8.self)
     }
 
     /// `SignedHeaders` (docs/huawei-signing.md, stage 1): the lower-cased names of every header whose name has no `_`,
     /// sorted, joined with `;`, e.g. `content-type;host;x-sdk-date`.
+    ///
+    /// Names containing `_` are dropped (the SDK never signs them), names are lower-cased, values trimmed like
+    /// Python's `strip()` (inner whitespace kept), sorted by name. A name given more than once (in any case) keeps its
+    /// last value, as the SDK's header dictionary does.
     public static func signedHeaders(_ headers: [(name: String, value: String)]) -> String {
-        signedHeaderEntries(headers).map(\.name).joined(separator: ";")
+        var out: [UInt8] = []
+        HeaderTable(headers).appendSignedHeaders(to: &out)
+        return String(decoding: out, as: UTF8.self)
     }
 
     /// `CanonicalHeaders` (docs/huawei-signing.md, stage 1): `name:value\n` for each signed header, in `SignedHeaders`
     /// order; names lower-cased, values trimmed (so `X-App-UserId: "  user-42  "` is `x-app-userid:user-42`).
     /// `Host` is signed verbatim, `:port` included. Ends with `\n`.
     public static func canonicalHeaders(_ headers: [(name: String, value: String)]) -> String {
-        canonicalHeaders(entries: signedHeaderEntries(headers))
-    }
-
-    private static func canonicalHeaders(entries: [(name: String, value: String)]) -> String {
-        var out = ""
-        for entry in entries {
-            out.append(entry.name)
-            out.append(":")
-            out.append(entry.value)
-            out.append("\n")
-        }
-        return out
+        var out: [UInt8] = []
+        HeaderTable(headers).appendCanonicalHeaders(to: &out)
+        return String(decoding: out, as: UTF8.self)
     }
 
     /// `PayloadHash` (docs/huawei-signing.md, stage 1): lower-case hex SHA-256 of the exact body bytes (an empty body gives
@@ -128,57 +96,21 @@ public struct HuaweiSigner: Sendable {
         }
     }
 
-    /// `PayloadHash` exactly as the SDK computes it from a request: an absent or empty body gives the empty-body
-    /// hash; otherwise the (trimmed) value of an `X-Sdk-Content-Sha256` header, whatever it is, when present;
-    /// otherwise the SHA-256 of the body.
-    static func sdkPayloadHash(body: [UInt8]?, headers: [(name: String, value: String)]) -> String {
-        guard let body, !body.isEmpty else { return emptyBodyHash }
-        if let declared = lastValue(of: contentSHA256Header, in: headers) { return declared }
-        return Hex.lowercase(SHA256.hash(data: body))
-    }
-
     /// `CanonicalRequest` (docs/huawei-signing.md, stage 1):
     /// `METHOD \n CanonicalURI \n CanonicalQuery \n CanonicalHeaders \n SignedHeaders \n PayloadHash`.
     /// `CanonicalHeaders` already ends in `\n`, so a blank line precedes `SignedHeaders`; the method is upper-cased.
     public static func canonicalRequest(_ input: HuaweiSigningInput) -> String {
-        canonicalRequestAndSignedHeaders(
-            method: input.method, path: input.path, query: input.query, headers: input.headers,
-            payloadHash: payloadHash(input.payload)
-        ).canonicalRequest
+        let headers = HeaderTable(input.headers)
+        var out = signingBuffer(path: input.path, query: input.query, headers: headers)
+        appendCanonicalRequest(
+            method: input.method, path: input.path, query: input.query, headers: headers,
+            payload: PayloadHashSource(input.payload), to: &out)
+        return String(decoding: out, as: UTF8.self)
     }
 
     /// `CanonicalRequest` for `input` (see the static ``canonicalRequest(_:)``; it does not depend on the key).
     public func canonicalRequest(_ input: HuaweiSigningInput) -> String {
         Self.canonicalRequest(input)
-    }
-
-    /// Builds the canonical request and, from the same pass over the headers, `SignedHeaders`.
-    static func canonicalRequestAndSignedHeaders(
-        method: String,
-        path: String,
-        query: [(name: String, value: String)],
-        headers: [(name: String, value: String)],
-        payloadHash: String
-    ) -> (canonicalRequest: String, signedHeaders: String) {
-        let entries = signedHeaderEntries(headers)
-        let signed = entries.map(\.name).joined(separator: ";")
-        let uri = canonicalURI(path)
-        let queryString = canonicalQuery(query)
-        var request = method.utf8.contains(where: { (0x61...0x7A).contains($0) }) ? method.uppercased() : method
-        request.reserveCapacity(
-            request.utf8.count + uri.utf8.count + queryString.utf8.count + signed.utf8.count * 2
-                + entries.reduce(0) { $0 + $1.value.utf8.count + 2 } + payloadHash.utf8.count + 8)
-        request.append("\n")
-        request.append(uri)
-        request.append("\n")
-        request.append(queryString)
-        request.append("\n")
-        request.append(canonicalHeaders(entries: entries))
-        request.append("\n")
-        request.append(signed)
-        request.append("\n")
-        request.append(payloadHash)
-        return (request, signed)
     }
 
     // MARK: Stage 2: string to sign
@@ -195,17 +127,11 @@ public struct HuaweiSigner: Sendable {
     public func stringToSign(canonicalRequest: String, sdkDate: String) -> String {
         var canonical = canonicalRequest
         // Hashed in place: the canonical request is large, and a copy of its bytes would cost more than the hash.
-        let hashed = canonical.withUTF8 { Hex.lowercase(SHA256.hash(data: UnsafeRawBufferPointer($0))) }
-        var out = algorithm.name
-        out.append("\n")
-        out.append(sdkDate)
-        out.append("\n")
-        if let scope = scope(sdkDate: sdkDate) {
-            out.append(scope)
-            out.append("\n")
-        }
-        out.append(hashed)
-        return out
+        let digest = canonical.withUTF8 { Self.sha256(UnsafeRawBufferPointer($0)) }
+        var out: [UInt8] = []
+        out.reserveCapacity(128)
+        appendStringToSign(digest: digest, sdkDate: sdkDate, to: &out)
+        return String(decoding: out, as: UTF8.self)
     }
 
     // MARK: Stage 3: signature
@@ -229,9 +155,16 @@ public struct HuaweiSigner: Sendable {
     /// matters for V11, whose key is derived per day.
     public func signature(stringToSign: String, sdkDate: String) -> String {
         var text = stringToSign
-        let key = signingKey(sdkDate: sdkDate)
-        let mac = text.withUTF8 { HMAC<SHA256>.authenticationCode(for: UnsafeRawBufferPointer($0), using: key) }
-        return Hex.lowercase(mac)
+        var mac = keyedMAC(sdkDate: sdkDate)
+        text.withUTF8 { mac.update(data: UnsafeRawBufferPointer($0)) }
+        return Hex.lowercase(mac.finalize())
+    }
+
+    /// The HMAC keyed for `sdkDate`: a copy of the one keyed in `init` for `SDK-HMAC-SHA256`, keyed afresh with the
+    /// per-day derived key for V11.
+    func keyedMAC(sdkDate: String) -> HMAC<SHA256> {
+        guard case .derivedV11 = algorithm else { return secretKeyMAC }
+        return HMAC<SHA256>(key: signingKey(sdkDate: sdkDate))
     }
 
     // MARK: Stage 4: Authorization
@@ -264,17 +197,12 @@ public struct HuaweiSigner: Sendable {
     /// and the result can never verify.
     public func authorization(for input: HuaweiSigningInput) -> String {
         let sdkDate = Self.lastValue(of: Self.dateHeader, in: input.headers) ?? ""
-        let (canonicalRequest, signedHeaders) = Self.canonicalRequestAndSignedHeaders(
-            method: input.method, path: input.path, query: input.query, headers: input.headers,
-            payloadHash: Self.payloadHash(input.payload)
-        )
-        return authorization(canonicalRequest: canonicalRequest, signedHeaders: signedHeaders, sdkDate: sdkDate)
-    }
-
-    private func authorization(canonicalRequest: String, signedHeaders: String, sdkDate: String) -> String {
-        let stringToSign = stringToSign(canonicalRequest: canonicalRequest, sdkDate: sdkDate)
-        let signature = signature(stringToSign: stringToSign, sdkDate: sdkDate)
-        return authorization(signedHeaders: signedHeaders, signature: signature, sdkDate: sdkDate)
+        let headers = HeaderTable(input.headers)
+        var out = Self.signingBuffer(path: input.path, query: input.query, headers: headers)
+        Self.appendCanonicalRequest(
+            method: input.method, path: input.path, query: input.query, headers: headers,
+            payload: PayloadHashSource(input.payload), to: &out)
+        return authorization(canonicalRequest: &out, headers: headers, sdkDate: sdkDate)
     }
 
     /// Convenience for a client, doing what the SDK's `sign_request` does: adds `X-Sdk-Date` (from `date`) and
@@ -297,26 +225,23 @@ public struct HuaweiSigner: Sendable {
         body: [UInt8]?,
         date: Date
     ) -> [(name: String, value: String)] {
-        var signing = headers
-        var added: [(name: String, value: String)] = []
-        let sdkDate: String
-        if let existing = Self.lastValue(of: Self.dateHeader, in: headers) {
-            sdkDate = existing
-        } else {
-            sdkDate = Self.sdkDate(date)
-            signing.append((name: "X-Sdk-Date", value: sdkDate))
-            added.append((name: "X-Sdk-Date", value: sdkDate))
+        // The added headers go into the table after the given ones, as if appended to them (no copy of `headers`).
+        var table = HeaderTable(capacity: headers.count + 2)
+        for header in headers { table.add(name: header.name, value: header.value) }
+        let existingDate = Self.lastValue(of: Self.dateHeader, in: headers)
+        let sdkDate = existingDate ?? Self.sdkDate(date)
+        if existingDate == nil { table.add(name: "X-Sdk-Date", value: sdkDate) }
+        if Self.lastValue(of: Self.hostHeader, in: headers) == nil { table.add(name: "Host", value: host) }
+        table.finish()
+        var out = Self.signingBuffer(path: path, query: query, headers: table)
+        Self.appendCanonicalRequest(
+            method: method, path: path, query: query, headers: table,
+            payload: PayloadHashSource(body: body, headers: headers), to: &out)
+        let value = authorization(canonicalRequest: &out, headers: table, sdkDate: sdkDate)
+        if existingDate == nil {
+            return [(name: "X-Sdk-Date", value: sdkDate), (name: "Authorization", value: value)]
         }
-        if Self.lastValue(of: Self.hostHeader, in: headers) == nil {
-            signing.append((name: "Host", value: host))
-        }
-        let (canonicalRequest, signedHeaders) = Self.canonicalRequestAndSignedHeaders(
-            method: method, path: path, query: query, headers: signing,
-            payloadHash: Self.sdkPayloadHash(body: body, headers: headers)
-        )
-        let value = authorization(canonicalRequest: canonicalRequest, signedHeaders: signedHeaders, sdkDate: sdkDate)
-        added.append((name: "Authorization", value: value))
-        return added
+        return [(name: "Authorization", value: value)]
     }
 
     // MARK: Helpers
@@ -327,13 +252,6 @@ public struct HuaweiSigner: Sendable {
             return trimmed(header.value)
         }
         return nil
-    }
-
-    /// A header name lower-cased: byte by byte when it is ASCII (header names are), else as Python's `lower()`.
-    static func asciiLowercased(_ name: String) -> String {
-        guard name.utf8.allSatisfy({ $0 < 0x80 }) else { return name.lowercased() }
-        guard name.utf8.contains(where: { (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains($0) }) else { return name }
-        return String(decoding: name.utf8.map { (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains($0) ? $0 | 0x20 : $0 }, as: UTF8.self)
     }
 
     /// `name` equals `lowercased` when ASCII letters of `name` are lower-cased.

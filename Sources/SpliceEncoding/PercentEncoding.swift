@@ -1,8 +1,8 @@
 /// RFC 3986 percent-encoding over UTF-8 bytes, in the one place Splice's modules share: the signer's canonical
 /// request, the ids Splice puts in upstream paths, and the paths it checks.
 public enum PercentEncoding {
-    /// RFC 3986 unreserved characters: `A-Z a-z 0-9 - _ . ~`.
-    @inline(__always)
+    /// RFC 3986 unreserved characters: `A-Z a-z 0-9 - _ . ~`. Inlinable: callers test it once per byte.
+    @inlinable @inline(__always)
     public static func isUnreserved(_ byte: UInt8) -> Bool {
         switch byte {
         case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),

@@ -188,6 +188,53 @@ struct HuaweiSignerTests {
                 == "host:\(host):8443\nx-app-userid:user-42\nx-dup:second\nx-note:inner  space\nx-sdk-date:20240704T080000Z\n")
     }
 
+    // MARK: Byte-level fast paths, at their boundaries
+
+    @Test("header names: upper case, non-ASCII, '_' after other bytes, prefixes of each other, empty value")
+    func headerNameBoundaries() {
+        let headers = [
+            (name: "X-AB", value: "1"),
+            (name: "x-a", value: ""),
+            (name: "X-\u{DC}ber", value: " \u{E9} "),
+            (name: "\u{DC}_Skipped", value: "no"),
+            (name: "X-A-", value: "2"),
+            (name: "Ab_C", value: "no"),
+        ]
+        // "x-a" < "x-a-" < "x-ab" < "x-\u{FC}ber" in code point order; non-ASCII lower-cased as lowercased().
+        #expect(HuaweiSigner.signedHeaders(headers) == "x-a;x-a-;x-ab;x-\u{FC}ber")
+        #expect(HuaweiSigner.canonicalHeaders(headers) == "x-a:\nx-a-:2\nx-ab:1\nx-\u{FC}ber:\u{E9}\n")
+    }
+
+    @Test("the method is upper-cased: ASCII byte by byte, non-ASCII as uppercased()")
+    func methodCase() {
+        func firstLine(_ method: String) -> String? {
+            let input = HuaweiSigningInput(method: method, path: "/", headers: [], payload: .bytes([]))
+            return HuaweiSigner.canonicalRequest(input).split(separator: "\n").first.map(String.init)
+        }
+        #expect(firstLine("post") == "POST")
+        #expect(firstLine("PoSt") == "POST")
+        #expect(firstLine("DELETE") == "DELETE")
+        #expect(firstLine("p\u{F6}st") == "P\u{D6}ST")
+    }
+
+    @Test("sign(...) over the slow paths: non-ASCII and escaped path, unicode query, odd headers, padded host")
+    func signSlowPaths() {
+        let added = signer.sign(
+            method: "get", host: " \(host) ", path: "/v1/caf\u{E9}/a%2Fb/%zz",
+            query: [(name: "q", value: "\u{65E5} x"), (name: "a", value: "1")],
+            headers: [
+                (name: "X-\u{DC}ber", value: "\tv "), (name: "x_skip", value: "1"),
+                (name: "X-Dup", value: "1"), (name: "x-dup", value: "2"),
+            ],
+            body: body, date: vectorDate)
+        // Signature from an independent Python (hashlib/hmac) computation over the canonical request
+        // GET /v1/caf%C3%A9/a/b/%25zz/ ? a=1&q=%E6%97%A5%20x, headers host;x-dup;x-sdk-date;x-\u{FC}ber.
+        #expect(
+            added.last?.value
+                == "SDK-HMAC-SHA256 Access=HPUABCDEFGHIJKLMNOPQ, SignedHeaders=host;x-dup;x-sdk-date;x-\u{FC}ber, "
+                + "Signature=6a041b25fca3369cf35f0783e175eb82be2ed31714acefc43ddc7cffe521f7cd")
+    }
+
     // MARK: Payload
 
     @Test("payload hashes: empty body, UNSIGNED-PAYLOAD, body bytes")
