@@ -191,6 +191,8 @@ let package = Package(
             name: "SpliceServerTests",
             dependencies: [
                 "SpliceServer",
+                "SpliceState",
+                "SpliceStatePostgres",
                 "HuaweiSigner",
                 "ProviderEmulators",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),

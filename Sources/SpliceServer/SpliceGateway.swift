@@ -163,6 +163,8 @@ package enum SpliceGateway {
             try await ServiceGroup(configuration: groupConfiguration).run()
         } catch {
             try? await clients.shutdown()
+            // The state service may never have run (a port that could not be bound): close the store here.
+            await stateService.state.store.shutdown()
             // A route's own port that could not be bound says so itself.
             if let error = error as? ListenError { throw error }
             guard listening.isSet else {

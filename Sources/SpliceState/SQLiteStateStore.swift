@@ -167,7 +167,10 @@ package final class SQLiteStateStore: StateStore {
                 return closed
             }
             guard !wasClosed else { return }
-            try? await connection.close()
+            // The future-based close: the async one gives up in a cancelled task (a server stopping), leaving the
+            // file open and sqlite-nio asserting when the connection is released.
+            let closing: EventLoopFuture<Void> = connection.close()
+            try? await closing.get()
         }
     }
 

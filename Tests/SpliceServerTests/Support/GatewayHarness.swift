@@ -17,6 +17,8 @@ struct GatewayHarness: Sendable {
     let logs: LogCapture
     /// The port of each route's own passthrough listener (routes with `passthrough.listen`).
     var passthroughPorts: [String: Int] = [:]
+    /// The state store's pieces, when the test gave a store.
+    var state: GatewayState?
 
     /// What the gateway answered.
     struct Answer: Sendable {
@@ -108,11 +110,19 @@ func withGateway<T: Sendable>(
     clientKeys: ClientKeys = .none,
     clock: WallClock = .system,
     transport override: TransportOverride? = nil,
+    store: (any StateStore)? = nil,
+    idempotencyTTL: Duration = .seconds(86_400),
     _ body: (GatewayHarness) async throws -> T
 ) async throws -> T {
     try await withProviderEmulators(credentials: credentials) { emulators in
         let logs = LogCapture()
         let logger = logs.logger()
+        // The test owns the store (and shuts it down); the harness runs its ledger writer.
+        let state = store.map {
+            GatewayState(
+                store: $0, ledger: LedgerRecorder(store: $0, logger: logger), idempotencyTTL: idempotencyTTL,
+                location: "test")
+        }
         let clients = UpstreamClients(logger: logger)
         let table = RouteTable.resolve(try makeRoutes(emulators), environment: environment, clock: clock) { route in
             let transport = clients.transport(for: route)
@@ -121,14 +131,18 @@ func withGateway<T: Sendable>(
         let (ports, portSink) = AsyncStream.makeStream(of: Int.self)
         // Routes with `passthrough.listen` get their own listeners, which report their ports here.
         let (listenerPorts, listenerSink) = AsyncStream.makeStream(of: (String, Int).self)
-        let listeners = SpliceGateway.passthroughListeners(routes: table, clientKeys: clientKeys, logger: logger) {
+        let listeners = SpliceGateway.passthroughListeners(
+            routes: table, clientKeys: clientKeys, ledger: state?.ledger, logger: logger
+        ) {
             listenerSink.yield(($0, $1))
         }
         let app = SpliceGateway.buildApplication(
-            host: "127.0.0.1", port: requestedPort, routes: table, clientKeys: clientKeys, services: listeners,
-            logger: logger
+            host: "127.0.0.1", port: requestedPort, routes: table, clientKeys: clientKeys, state: state,
+            services: listeners, logger: logger
         ) { port in portSink.yield(port) }
         let result: Result<T, any Error> = await withTaskGroup(of: Void.self) { group in
+            if let state { group.addTask { await state.ledger.run() } }
+            defer { state?.ledger.stop() }
             group.addTask {
                 // However `run` ends (a failed bind throws), no port will come: end the stream so the wait below ends.
                 defer { portSink.finish() }
@@ -145,7 +159,8 @@ func withGateway<T: Sendable>(
                 }
             }
             let harness = GatewayHarness(
-                emulators: emulators, baseURL: "http://127.0.0.1:\(port)", logs: logs, passthroughPorts: passthroughPorts)
+                emulators: emulators, baseURL: "http://127.0.0.1:\(port)", logs: logs, passthroughPorts: passthroughPorts,
+                state: state)
             do {
                 return .success(try await body(harness))
             } catch {
