@@ -5,7 +5,8 @@
 #   bash Benchmarks/gateway/run.sh        # from the repository root (or anywhere: it finds the root itself)
 #
 # Settings (environment): DURATION (default 8s, per measured run), CONNECTIONS (default "32 256"),
-# MEMORY_REQUESTS (default 1000000; 0 skips the memory run), MEMORY_CONNECTIONS (default 64),
+# MEMORY_REQUESTS (default 1000000; 0 skips the memory run), MEMORY_CONNECTIONS (default 64), POSTGRES=1 (also
+# measure /complete with the state store on a throwaway PostgreSQL cluster, started with .ci/postgres.sh),
 # SKIP_BUILD=1 (use the existing .build-bench release binary), SPLICE_BINARY=PATH (measure that binary instead, e.g. an
 # earlier commit's, for a before/after in one sitting; implies SKIP_BUILD), KEEP_TMP=1 (keep the logs and configs).
 # Everything runs on 127.0.0.1 on ports picked free at start; everything started is stopped on exit.
@@ -64,6 +65,7 @@ cleanup() {
     local pid
     for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
     for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+    if [ "${postgres_started:-0}" = 1 ]; then bash "$root/.ci/postgres.sh" stop "$tmp/postgres.env" >&2 || true; fi
     if [ "${KEEP_TMP:-0}" = 1 ]; then say "logs and configs kept in $tmp"; else rm -rf "$tmp"; fi
 }
 trap cleanup EXIT
@@ -122,13 +124,17 @@ upstream: http://127.0.0.1:$provider_port
 credentials:
   appKey: \${SG_KEY}
 EOF
+# The state store: an SQLite file in the temporary directory (the default), or PostgreSQL for the rows at the end.
+printf 'state: sqlite:%s\n' "$tmp/state.db" >"$tmp/splice-sqlite.yaml"
+splice_config="$tmp/splice-sqlite.yaml"
 # Splice; restarted when it crashed (a crash is reported in the table, with its log kept apart).
 splice_starts=0
 crashes=()
 start_splice() {
     splice_starts=$((splice_starts + 1))
     splice_log="$tmp/splice-$splice_starts.log"
-    SG_KEY="$APPKEY" "$SPLICE" serve --routes "$tmp/routes" --port "$splice_port" >"$splice_log" 2>&1 &
+    SG_KEY="$APPKEY" "$SPLICE" serve --config "$splice_config" --routes "$tmp/routes" --port "$splice_port" \
+        >"$splice_log" 2>&1 &
     splice_pid=$!
     pids+=("$splice_pid")
     wait_for_port "$splice_port" "splice"
@@ -159,7 +165,7 @@ start_splice
 # --- The three targets; each is checked once before it is measured. ------------------------------------------------
 complete_body='{"route":"spatialgen","sessionId":"s","uploadId":"u","parts":[{"partNumber":1,"etag":"e"}]}'
 passthrough_body='{"parts":[{"partNumber":1,"etag":"e"}]}'
-targets=(nginx splice-complete splice-passthrough)
+targets=(nginx splice-complete splice-passthrough splice-idempotent)
 declare -A url body label
 url[nginx]="http://127.0.0.1:$proxy_port/api/videos/uploads/s/files/u/complete"
 body[nginx]="$passthrough_body"
@@ -170,6 +176,11 @@ label[splice-complete]="splice POST /complete"
 url[splice-passthrough]="http://127.0.0.1:$splice_port/spatialgen/api/videos/uploads/s/files/u/complete"
 body[splice-passthrough]="$passthrough_body"
 label[splice-passthrough]="splice passthrough"
+url[splice-idempotent]="${url[splice-complete]}"
+body[splice-idempotent]="$complete_body"
+label[splice-idempotent]="splice POST /complete + Idempotency-Key (SQLite)"
+declare -A script
+script[splice-idempotent]="post-idempotent.lua"
 
 for target in "${targets[@]}"; do
     answer="$(curl -sS -o "$tmp/check-$target.json" -w '%{http_code}' -X POST -H 'Content-Type: application/json' \
@@ -185,7 +196,7 @@ rss_mib() { awk '/^VmRSS:/ { printf "%.1f", $2 / 1024 }' "/proc/$1/status"; }
 # Runs wrk; sets the globals rps p50 p99 errors requests (latencies in ms).
 run_wrk() {  # target connections duration [output-file]
     local target=$1 connections=$2 duration=$3 output=${4:-$tmp/wrk.txt} result
-    WRK_BODY="${body[$target]}" wrk -t1 -c"$connections" -d"$duration" --latency -s "$here/post.lua" \
+    WRK_BODY="${body[$target]}" wrk -t1 -c"$connections" -d"$duration" --latency -s "$here/${script[$target]:-post.lua}" \
         "${url[$target]}" >"$output" 2>&1
     result="$(grep '^WRK_RESULT' "$output")" || {
         cat "$output" >&2
@@ -272,6 +283,31 @@ if [ "$MEMORY_REQUESTS" -gt 0 ]; then
     memory_note="memory run: $requests requests in $(awk -v d="$duration_us" 'BEGIN { printf "%.0f", d / 1e6 }') s;"
     memory_note+=" RSS before → after $half_requests requests → at the end"
     [ "$requests" -ge "$MEMORY_REQUESTS" ] || memory_note+=" (fewer than $MEMORY_REQUESTS: wrk reached its time bound)"
+fi
+# The same /complete rows with the state store on PostgreSQL (a throwaway cluster from .ci/postgres.sh).
+if [ "${POSTGRES:-0}" = 1 ]; then
+    say "PostgreSQL: a throwaway cluster (.ci/postgres.sh)"
+    bash "$root/.ci/postgres.sh" start "$tmp/postgres.env" >&2
+    postgres_started=1
+    # shellcheck disable=SC1091
+    . "$tmp/postgres.env"
+    kill "$splice_pid" 2>/dev/null || true
+    wait "$splice_pid" 2>/dev/null || true
+    printf 'state: %s\n' "$SPLICE_TEST_POSTGRES_URL" >"$tmp/splice-postgres.yaml"
+    splice_config="$tmp/splice-postgres.yaml"
+    start_splice
+    label[splice-complete]="splice POST /complete (PostgreSQL ledger)"
+    label[splice-idempotent]="splice POST /complete + Idempotency-Key (PostgreSQL)"
+    for connections in $CONNECTIONS; do
+        for target in splice-complete splice-idempotent; do
+            say "${label[$target]}: $connections connections, $WARMUP warm-up, then $DURATION"
+            run_wrk "$target" "$connections" "$WARMUP"
+            run_wrk "$target" "$connections" "$DURATION" "$tmp/wrk-$target-postgres-$connections.txt"
+            check_splice "${label[$target]} at $connections connections" || true
+            rows+=("| ${label[$target]} | $connections | $rps | $p50 | $p99 | $errors | $(rss_mib "$splice_pid") MiB |"\
+" $(ratio "$rps" "${nginx_rps[$connections]}") | $(ratio "$p99" "${nginx_p99[$connections]}") |")
+        done
+    done
 fi
 load_after="$(cut -d' ' -f1-3 /proc/loadavg)"
 
