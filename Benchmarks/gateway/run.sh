@@ -8,7 +8,8 @@
 # MEMORY_REQUESTS (default 1000000; 0 skips the memory run), MEMORY_CONNECTIONS (default 64), POSTGRES=1 (also
 # measure /complete with the state store on a throwaway PostgreSQL cluster, started with .ci/postgres.sh),
 # SKIP_BUILD=1 (use the existing .build-bench release binary), SPLICE_BINARY=PATH (measure that binary instead, e.g. an
-# earlier commit's, for a before/after in one sitting; implies SKIP_BUILD), KEEP_TMP=1 (keep the logs and configs).
+# earlier commit's, for a before/after in one sitting; implies SKIP_BUILD), SPLICE_LOG_LEVEL (default info: what a
+# user runs; the goal is measured there), KEEP_TMP=1 (keep the logs and configs).
 # Everything runs on 127.0.0.1 on ports picked free at start; everything started is stopped on exit.
 # Never part of `swift test` or .ci/run. Benchmarks/README.md explains the rows and keeps the last figures.
 set -euo pipefail
@@ -134,7 +135,7 @@ start_splice() {
     splice_starts=$((splice_starts + 1))
     splice_log="$tmp/splice-$splice_starts.log"
     SG_KEY="$APPKEY" "$SPLICE" serve --config "$splice_config" --routes "$tmp/routes" --port "$splice_port" \
-        >"$splice_log" 2>&1 &
+        --log-level "${SPLICE_LOG_LEVEL:-info}" >"$splice_log" 2>&1 &
     splice_pid=$!
     pids+=("$splice_pid")
     wait_for_port "$splice_port" "splice"
@@ -159,7 +160,7 @@ check_splice() {  # what was running
     start_splice
     return 1
 }
-say "splice serve on 127.0.0.1:$splice_port (log level info, log in the temporary directory)"
+say "splice serve on 127.0.0.1:$splice_port (log level ${SPLICE_LOG_LEVEL:-info}, log in the temporary directory)"
 start_splice
 
 # --- The three targets; each is checked once before it is measured. ------------------------------------------------

@@ -123,8 +123,15 @@ package final class SQLiteStateStore: StateStore {
         try await serialized { () async throws(StateStoreError) in
             // One transaction: a buffered backlog is written whole or not at all (and far faster than one commit each).
             try await Self.transaction(connection, doing: "append to the ledger") { () async throws(StateStoreError) in
-                for entry in entries {
-                    _ = try await Self.run(connection, Self.insertLedgerEntry, Self.binds(entry), doing: "append to the ledger")
+                // Many rows per statement: each statement is a trip to sqlite-nio's thread pool, and one per row kept
+                // the writer behind a busy gateway.
+                var start = entries.startIndex
+                while start < entries.endIndex {
+                    let chunk = entries[start..<min(start + Self.rowsPerInsert, entries.endIndex)]
+                    _ = try await Self.run(
+                        connection, Self.insertLedgerEntries(count: chunk.count), chunk.flatMap(Self.binds),
+                        doing: "append to the ledger")
+                    start = chunk.endIndex
                 }
             }
         }
@@ -288,8 +295,13 @@ extension SQLiteStateStore {
         upstream_status, attempts, upstream_ms, total_ms, idempotency_key, replayed
         """
 
-    static let insertLedgerEntry =
-        "INSERT INTO ledger (\(ledgerColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    /// Rows per INSERT: 17 binds each, far below SQLite's limit of 32,766 binds per statement.
+    static let rowsPerInsert = 64
+    static let ledgerRow = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+
+    static func insertLedgerEntries(count: Int) -> String {
+        "INSERT INTO ledger (\(ledgerColumns)) VALUES " + Array(repeating: ledgerRow, count: count).joined(separator: ", ")
+    }
 
     static func binds(_ entry: LedgerEntry) -> [SQLiteData] {
         func text(_ value: String?) -> SQLiteData { value.map { .text($0) } ?? .null }

@@ -55,6 +55,21 @@ import Testing
 
     // MARK: - SQLite only
 
+    /// A backlog is written many rows per statement: one that is not a multiple of the rows per statement loses none.
+    @Test func aBacklogLargerThanOneStatementIsWrittenWhole() async throws {
+        try await Self.withStore { store, _ in
+            let start = Date(timeIntervalSince1970: 1_800_000_000)
+            let count = SQLiteStateStore.rowsPerInsert * 3 + 7
+            let entries = (0..<count).map {
+                StateStoreConformance.entry("r\($0)", at: start.addingTimeInterval(Double($0) / 1000))
+            }
+            try await store.append(entries)
+            let read = try await store.ledger(LedgerQuery(limit: LedgerQuery.maximumLimit))
+            #expect(read.count == count)
+            #expect(read.map(\.requestId) == entries.reversed().map(\.requestId))
+        }
+    }
+
     @Test func walModeIsOn() async throws {
         try await Self.withStore { _, path in
             // WAL is a property of the file: another connection sees it.
