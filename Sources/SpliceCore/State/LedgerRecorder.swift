@@ -19,6 +19,9 @@ package final class LedgerRecorder: Sendable {
         var flushes: [(upTo: Int, continuation: CheckedContinuation<Void, Never>)] = []
         var stopping = false
         var storeDown = false
+        /// Entries dropped since the store last took a batch, and whether that was logged yet.
+        var droppedInOutage = 0
+        var dropLogged = false
     }
 
     private let store: any StateStore
@@ -39,14 +42,15 @@ package final class LedgerRecorder: Sendable {
 
     /// Hands `entry` over; never waits for the store.
     package func record(_ entry: LedgerEntry) {
-        let writer = state.withLock { state -> CheckedContinuation<Void, Never>? in
+        let (writer, firstDrop) = state.withLock { state -> (CheckedContinuation<Void, Never>?, Bool) in
             state.recorded += 1
             state.pending.append(entry)
-            Self.trim(&state, to: capacity)
+            let firstDrop = Self.trim(&state, to: capacity)
             defer { state.writer = nil }
-            return state.writer
+            return (state.writer, firstDrop)
         }
         writer?.resume()
+        if firstDrop { logDropping() }
     }
 
     /// How many entries wait for the store now, and how many were dropped because the buffer was full.
@@ -99,13 +103,23 @@ package final class LedgerRecorder: Sendable {
         for flush in flushes { flush.continuation.resume() }
     }
 
-    /// Drops the oldest entries beyond `capacity`.
-    private static func trim(_ state: inout State, to capacity: Int) {
+    /// Drops the oldest entries beyond `capacity`; true when this is the outage's first drop (to be logged).
+    private static func trim(_ state: inout State, to capacity: Int) -> Bool {
         let excess = state.pending.count - capacity
-        guard excess > 0 else { return }
+        guard excess > 0 else { return false }
         state.pending.removeFirst(excess)
         state.dropped += excess
         state.written += excess
+        state.droppedInOutage += excess
+        defer { state.dropLogged = true }
+        return !state.dropLogged
+    }
+
+    /// Once per outage: the count comes with the notice that the store is back.
+    private func logDropping() {
+        logger.error(
+            "the ledger's buffer is full while the store is down: the oldest entries are dropped",
+            metadata: ["capacity": "\(capacity)"])
     }
 
     /// Takes the oldest pending entries (put back if they cannot be written), waiting for some when there are none.
@@ -130,27 +144,34 @@ package final class LedgerRecorder: Sendable {
     }
 
     private func written(_ count: Int) {
-        let (flushes, recovered) = state.withLock { state in
+        let (flushes, recovered, dropped) = state.withLock { state in
             state.written += count
             let recovered = state.storeDown
             state.storeDown = false
+            let dropped = state.droppedInOutage
+            state.droppedInOutage = 0
+            state.dropLogged = false
             let due = state.flushes.filter { $0.upTo <= state.written }
             state.flushes.removeAll { $0.upTo <= state.written }
-            return (due, recovered)
+            return (due, recovered, dropped)
         }
-        if recovered { logger.notice("the state store is back; buffered ledger entries are written") }
+        if recovered || dropped > 0 {
+            logger.notice(
+                "the state store is back; buffered ledger entries are written", metadata: ["dropped": "\(dropped)"])
+        }
         for flush in flushes { flush.continuation.resume() }
     }
 
     private func failed(_ error: StateStoreError, putBack batch: [LedgerEntry]) {
-        let (flushes, first, pending) = state.withLock { state in
+        let (flushes, first, pending, firstDrop) = state.withLock { state in
             state.pending.insert(contentsOf: batch, at: 0)
-            Self.trim(&state, to: capacity)
+            let firstDrop = Self.trim(&state, to: capacity)
             let first = !state.storeDown
             state.storeDown = true
             defer { state.flushes = [] }
-            return (state.flushes, first, state.pending.count)
+            return (state.flushes, first, state.pending.count, firstDrop)
         }
+        if firstDrop { logDropping() }
         if first, case .unavailable(let reason) = error {
             logger.warning(
                 "the ledger cannot be written; entries are kept in memory until the store is back",

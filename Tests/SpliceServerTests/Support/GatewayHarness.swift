@@ -101,9 +101,11 @@ struct GatewayHarness: Sendable {
 }
 
 /// Starts the emulators and a gateway on an ephemeral port (or `port`), runs `body`, then stops both.
+/// With `emulators`, the gateway uses those (started by the caller, left running): several gateways, one provider.
 /// A gateway that stops before it listens (a failed bind) throws `HarnessError.gatewayDidNotStart`.
 func withGateway<T: Sendable>(
     port requestedPort: Int = 0,
+    emulators shared: RunningEmulators? = nil,
     credentials: EmulatorCredentials = .demo,
     routes makeRoutes: (RunningEmulators) throws -> [RouteConfiguration] = { try GatewayHarness.standardRoutes($0) },
     environment: [String: String] = [:],
@@ -114,7 +116,10 @@ func withGateway<T: Sendable>(
     idempotencyTTL: Duration = .seconds(86_400),
     _ body: (GatewayHarness) async throws -> T
 ) async throws -> T {
-    try await withProviderEmulators(credentials: credentials) { emulators in
+    if let shared { return try await run(shared) }
+    return try await withProviderEmulators(credentials: credentials) { try await run($0) }
+
+    func run(_ emulators: RunningEmulators) async throws -> T {
         let logs = LogCapture()
         let logger = logs.logger()
         // The test owns the store (and shuts it down); the harness runs its ledger writer.
