@@ -33,8 +33,11 @@ package enum SpliceGateway {
                 service: PassthroughService(routes: routes, clientKeys: clientKeys), ledger: state?.ledger))
 
         let protected = router.group().add(middleware: ClientAuthMiddleware(keys: clientKeys))
+        // `/complete` has its own group so that a request client authentication refuses is in the ledger too.
+        let complete = router.group().add(middleware: UnauthenticatedLedgerMiddleware(ledger: state?.ledger))
+            .add(middleware: ClientAuthMiddleware(keys: clientKeys))
         CompleteController(service: CompletionService(routes: routes, idempotency: state?.idempotency), ledger: state?.ledger)
-            .addRoutes(to: protected)
+            .addRoutes(to: complete)
         StatusController(routes: routes).addRoutes(publicGroup: router.group(), protectedGroup: protected)
         if let state { LedgerController(state: state).addRoutes(to: protected) }
 
