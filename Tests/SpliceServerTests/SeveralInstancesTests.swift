@@ -181,3 +181,63 @@ struct SeveralInstancesTests {
         }
     }
 }
+
+/// The store going away for real: the outage test's own PostgreSQL is stopped and started again
+/// (`SPLICE_TEST_POSTGRES_CTL`); no other test uses that server, so a parallel run is not disturbed.
+@Suite(
+    "A store outage: PostgreSQL stopped and started", .serialized,
+    .enabled(if: TestPostgres.canRestart, TestPostgres.noRestartReason),
+    .timeLimit(.minutes(1))
+)
+struct StoreOutageTests {
+    @Test("while PostgreSQL is down keyed requests are refused unsent, others served; their entries reach the ledger")
+    func restart() async throws {
+        try await TestPostgres.withStores(1, url: TestPostgres.outageURL) { stores, _ in
+            try await withGateway(store: stores[0]) { gateway in
+                let emulator = gateway.emulators.autorender
+                let body = #"{"route":"autorender","uploadId":"a1b2c3d4"}"#
+                let warm = try await gateway.post(body, headers: SeveralInstancesTests.keyed("before"))
+                #expect(warm.status == 200)
+                await gateway.state?.ledger.flush()
+
+                try await TestPostgres.control("stop")
+                var expected: [String] = []
+                do {
+                    let sent = emulator.receivedRequests.count
+                    let keyed = try await gateway.post(body, headers: SeveralInstancesTests.keyed("during"))
+                    #expect(keyed.status == 503)
+                    #expect(keyed.errorCode == "state_unavailable")
+                    #expect(emulator.receivedRequests.count == sent)
+                    expected.append(try #require(keyed.header("X-Request-Id")))
+                    for _ in 0..<3 {
+                        let plain = try await gateway.post(body)
+                        #expect(plain.status == 200, "\(plain.bodyText)")
+                        expected.append(try #require(plain.header("X-Request-Id")))
+                    }
+                    #expect(emulator.receivedRequests.count == sent + 3)
+                } catch {
+                    try? await TestPostgres.control("start")
+                    throw error
+                }
+                try await TestPostgres.control("start")
+
+                // The recorder retries on its own: poll the ledger (bounded) until the outage's entries are in.
+                var seen: Set<String> = []
+                for _ in 0..<240 {
+                    let ledger = try await gateway.get("/ledger?limit=1000")
+                    if ledger.status == 200 {
+                        seen = Set((ledger.json?["entries"]?.arrayValue ?? []).compactMap { $0["requestId"]?.stringValue })
+                        if Set(expected).isSubset(of: seen) { break }
+                    }
+                    try await Task.sleep(for: .milliseconds(250))
+                }
+                #expect(Set(expected).isSubset(of: seen), "entries lost: \(Set(expected).subtracting(seen))")
+                #expect(seen.count == expected.count + 1)
+
+                // And keys work again.
+                let after = try await gateway.post(body, headers: SeveralInstancesTests.keyed("after"))
+                #expect(after.status == 200, "\(after.bodyText)")
+            }
+        }
+    }
+}

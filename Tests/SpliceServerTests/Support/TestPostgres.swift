@@ -101,20 +101,17 @@ enum TestPostgres {
     }
 
     /// Runs `SPLICE_TEST_POSTGRES_CTL stop|start` (pg_ctl, waiting until the server is down or up).
+    /// Runs the cluster's stop/start script and waits for it (polling `waitpid`: Foundation's `Process` never
+    /// reported the end of `start`, the server it leaves running holding what Foundation waits on).
     static func control(_ command: String) async throws {
         guard let control else { throw MissingServer() }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: control)
-        process.arguments = [command]
-        let status: Int32 = try await withCheckedThrowingContinuation { continuation in
-            process.terminationHandler = { continuation.resume(returning: $0.terminationStatus) }
-            do {
-                try process.run()
-            } catch {
-                process.terminationHandler = nil
-                continuation.resume(throwing: error)
-            }
-        }
+        let devNull = open("/dev/null", O_WRONLY)
+        defer { close(devNull) }
+        let child = try ChildProcess(
+            executable: control, arguments: [command], environment: ProcessInfo.processInfo.environment,
+            directory: FileManager.default.currentDirectoryPath, output: devNull)
+        while child.isRunning { try await Task.sleep(for: .milliseconds(50)) }
+        let status = child.terminationStatus
         guard status == 0 else { throw ControlFailed(command: command, status: status) }
     }
 
