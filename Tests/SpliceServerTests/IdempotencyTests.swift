@@ -24,6 +24,7 @@ import Testing
         #expect(replay.header("X-Request-Id") == first.header("X-Request-Id"), sourceLocation: sourceLocation)
         #expect(replay.header("Idempotent-Replayed") == "true", sourceLocation: sourceLocation)
         #expect(first.header("Idempotent-Replayed") == nil, sourceLocation: sourceLocation)
+        #expect(replay.header("Content-Type") == first.header("Content-Type"), sourceLocation: sourceLocation)
     }
 
     /// An answer that ran the pipeline again rather than replaying.

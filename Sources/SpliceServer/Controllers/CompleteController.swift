@@ -68,20 +68,19 @@ package struct CompleteController: Sendable {
         ]
         let outcomeName: String
         let status: Int
-        switch outcome.result {
-        case _ where outcome.replay != nil:
-            let answer = outcome.replay ?? StoredAnswer(status: 500, body: [], requestId: context.requestId)
+        switch (outcome.replay, outcome.result) {
+        case (let answer?, _):
             response = Self.replay(answer)
             outcomeName = answer.outcomeName
             status = answer.status
             logMetadata["status"] = "\(answer.status)"
             logMetadata["replayed"] = "true"
-        case .success(let success):
+        case (nil, .success(let success)):
             outcomeName = success.action.resultStatus
             status = 200
             response = .json(success.envelope(requestId: context.requestId))
             logMetadata["status"] = "200"
-        case .failure(let error):
+        case (nil, .failure(let error)):
             outcomeName = error.code.rawValue
             status = error.status
             response = .envelope(for: error, requestId: context.requestId)
@@ -113,11 +112,12 @@ package struct CompleteController: Sendable {
 
     /// A stored answer, given again: its status, body and `X-Request-Id`, and `Idempotent-Replayed: true`.
     static func replay(_ answer: StoredAnswer) -> Response {
-        var headers: HTTPFields = [.contentType: "application/json", .idempotentReplayed: "true"]
-        headers[.requestId] = answer.requestId
-        return Response(
-            status: HTTPResponse.Status(code: answer.status), headers: headers,
+        var response = Response(
+            status: HTTPResponse.Status(code: answer.status),
+            headers: [.contentType: "application/json; charset=utf-8", .idempotentReplayed: "true"],
             body: ResponseBody(byteBuffer: ByteBuffer(bytes: answer.body)))
+        response.headers[.requestId] = answer.requestId
+        return response
     }
 
     /// `application/json`, or any `application/…+json`, whatever the parameters.
