@@ -17,6 +17,7 @@ package struct LedgerController: Sendable {
                 since: parameters["since"].map(String.init), limit: parameters["limit"].map(String.init)
             ).get()
             let access = context.client.access
+            let limit = query.limit
             if let route = query.route, !access.allows(route: route) {
                 throw GatewayError.forbidden(route: route)
             }
@@ -32,8 +33,6 @@ package struct LedgerController: Sendable {
                 throw GatewayError.stateUnavailable(reason)
             }
             let visible = entries.filter { $0.route.map(access.allows(route:)) ?? (access == .allRoutes) }
-            let requested = LedgerQuery.parse(route: nil, client: nil, since: nil, limit: parameters["limit"].map(String.init))
-            let limit = (try? requested.get().limit) ?? LedgerQuery.defaultLimit
             return Response.json(.object(["entries": .array(visible.prefix(limit).map(\.json))]))
         }
     }
