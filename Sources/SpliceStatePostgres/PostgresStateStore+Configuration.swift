@@ -44,7 +44,7 @@ extension PostgresStateStore {
             self.statementTimeout = statementTimeout
         }
 
-        /// `postgres://USER:PASS@HOST:PORT/DB?sslmode=disable|prefer|require` (CONTRACT §8); `postgresql://` too.
+        /// `postgres://USER:PASS@HOST:PORT/DB?sslmode=disable|prefer|require`; `postgresql://` too.
         /// User and password are percent-decoded. The port defaults to 5432, `sslmode` to `prefer`.
         package init(url: String) throws(InvalidURL) {
             guard let components = URLComponents(string: url),

@@ -4,7 +4,7 @@ import SpliceCore
 import SpliceState
 import Testing
 
-/// `Idempotency-Key` on `POST /complete` (CONTRACT §7.1) over real HTTP, each test with its own SQLite store.
+/// `Idempotency-Key` on `POST /complete` over real HTTP, each test with its own SQLite store.
 @Suite(.timeLimit(.minutes(1))) struct IdempotencyTests {
     static let autorender = RetryTests.autorender
     static let spatialgen = CompleteEndToEndTests.spatialgenBody

@@ -6,7 +6,7 @@ import SpliceCore
 import SpliceState
 import Testing
 
-/// The egress ledger (CONTRACT §8) over real HTTP: the entries, `GET /ledger`, `splice ledger`, no secret in the
+/// The egress ledger over real HTTP: the entries, `GET /ledger`, `splice ledger`, no secret in the
 /// store, and no entry lost while the store is down. Each test has its own SQLite store.
 @Suite(.timeLimit(.minutes(1))) struct LedgerTests {
     static let autorender = RetryTests.autorender

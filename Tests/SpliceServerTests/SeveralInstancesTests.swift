@@ -3,7 +3,7 @@ import ProviderEmulators
 import SpliceCore
 import Testing
 
-/// Two Splice instances on one PostgreSQL (CONTRACT §7.1, §8): two gateways over real sockets, each with its own
+/// Two Splice instances on one PostgreSQL: two gateways over real sockets, each with its own
 /// connection pool on one schema, in front of the same provider emulators.
 @Suite("Several instances on one PostgreSQL", .enabled(if: TestPostgres.isAvailable, TestPostgres.skipReason))
 struct SeveralInstancesTests {

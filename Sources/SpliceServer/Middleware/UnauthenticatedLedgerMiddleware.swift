@@ -2,7 +2,7 @@ import Foundation
 import Hummingbird
 import SpliceCore
 
-/// Records a ledger entry for a `POST /complete` that client authentication refuses (CONTRACT §8: every request
+/// Records a ledger entry for a `POST /complete` that client authentication refuses (docs/idempotency.md: every request
 /// refused on `/complete` has one). It sits outside `ClientAuthMiddleware`; every other refusal is recorded by
 /// `CompleteController` itself, which knows the client's name.
 package struct UnauthenticatedLedgerMiddleware: RouterMiddleware {
