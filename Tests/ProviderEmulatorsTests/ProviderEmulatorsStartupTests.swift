@@ -10,7 +10,7 @@ struct ProviderEmulatorsStartupTests {
 
     @Test("all five listen on distinct ports, and stop afterwards")
     func lifecycle() async throws {
-        let urls = try await withProviderEmulators { emulators in
+        let (urls, first) = try await withProviderEmulators { emulators in
             let urls = EmulatedProvider.allCases.map { emulators[$0].baseURL }
             #expect(Set(urls).count == 5)
             for provider in EmulatedProvider.allCases {
@@ -19,26 +19,28 @@ struct ProviderEmulatorsStartupTests {
                 #expect(!emulators[provider].baseURL.hasPrefix("http://127.0.0.1:0"))
             }
             #expect(emulators.all.count == 5)
-            return urls
+            return (urls, emulators[EmulatedProvider.allCases[0]])
         }
-        // Stopped: nothing listens any more.
-        await #expect(throws: (any Error).self) {
-            _ = try await send("POST", urls[0] + "/asset/complete", timeout: .seconds(2))
-        }
+        // Stopped: the request fails, or, when a test running alongside already took the freed port, it reaches that
+        // other server and never this emulator.
+        let answered = try? await send("POST", urls[0] + "/asset/complete", timeout: .seconds(2))
+        #expect(answered == nil || first.receivedRequests.isEmpty)
     }
 
     @Test("the emulators stop when the body throws")
     func bodyThrows() async throws {
         var spatialURL = ""
+        var spatialgen: (any ProviderEmulator)?
         await #expect(throws: Boom.self) {
             try await withProviderEmulators { emulators in
                 spatialURL = emulators.spatialgen.baseURL
+                spatialgen = emulators.spatialgen
                 throw Boom()
             }
         }
-        await #expect(throws: (any Error).self) {
-            _ = try await send("POST", spatialURL + "/api/videos/uploads/s/files/u/complete", timeout: .seconds(2))
-        }
+        // As above: refused, or answered by another test's server on the reused port, never by this emulator.
+        let answered = try? await send("POST", spatialURL + "/api/videos/uploads/s/files/u/complete", timeout: .seconds(2))
+        #expect(answered == nil || spatialgen?.receivedRequests.isEmpty == true)
     }
 
     @Test("a long delay whose client gave up does not hold the shutdown")
