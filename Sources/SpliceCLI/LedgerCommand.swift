@@ -66,7 +66,7 @@ struct LedgerCommand: AsyncParsableCommand {
             entries = try await service.state.store.ledger(query)
         } catch {
             await service.state.store.shutdown()
-            if case .unavailable(let reason) = error { printError("splice: the state store is unavailable: \(reason)") }
+            printError("splice: the state store is unavailable: \(error.reason)")
             throw ExitCode(1)
         }
         await service.state.store.shutdown()

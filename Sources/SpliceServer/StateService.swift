@@ -30,8 +30,7 @@ package final class StateService: Service {
             do {
                 store = try await SQLiteStateStore(path: path, logger: logger)
             } catch {
-                guard case .unavailable(let reason) = error else { throw StateOpenError(reason: "\(location)") }
-                throw StateOpenError(reason: reason)
+                throw StateOpenError(reason: error.reason)
             }
         case .postgres(let postgres):
             var password: String?
@@ -56,9 +55,7 @@ package final class StateService: Service {
                 try await postgresStore.migrate()
             } catch {
                 // Not fatal: the ledger buffers, keyed requests get 503, and the next call migrates.
-                if case .unavailable(let reason) = error {
-                    logger.warning("the PostgreSQL state store is not reachable yet", metadata: ["reason": "\(reason)"])
-                }
+                logger.warning("the PostgreSQL state store is not reachable yet", metadata: ["reason": "\(error.reason)"])
             }
             store = postgresStore
         }
@@ -95,9 +92,7 @@ package final class StateService: Service {
                 let removed = try await state.store.removeExpired(now: Date())
                 if removed > 0 { logger.debug("expired idempotency keys removed", metadata: ["count": "\(removed)"]) }
             } catch {
-                if case .unavailable(let reason) = error {
-                    logger.debug("expired idempotency keys not removed", metadata: ["reason": "\(reason)"])
-                }
+                logger.debug("expired idempotency keys not removed", metadata: ["reason": "\(error.reason)"])
             }
             try? await Task.sleep(for: Self.expirySweep)
         }

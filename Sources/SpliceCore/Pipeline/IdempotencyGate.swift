@@ -43,8 +43,7 @@ package struct IdempotencyGate: Sendable {
             case .mismatch: return .refuse(.idempotencyKeyReused(route: request.route))
             }
         } catch {
-            guard case .unavailable(let reason) = error else { return .refuse(.internalError) }
-            return .refuse(.stateUnavailable(reason, route: request.route))
+            return .refuse(.stateUnavailable(error.reason, route: request.route))
         }
     }
 
@@ -70,10 +69,9 @@ package struct IdempotencyGate: Sendable {
                 try await store.release(key)
             }
         } catch {
-            guard case .unavailable(let reason) = error else { return }
             logger.warning(
                 "the state store could not settle an Idempotency-Key; retries with it are refused until the claim goes stale",
-                metadata: ["route": "\(key.route)", "reason": "\(reason)"])
+                metadata: ["route": "\(key.route)", "reason": "\(error.reason)"])
         }
     }
 }

@@ -172,10 +172,10 @@ package final class LedgerRecorder: Sendable {
             return (state.flushes, first, state.pending.count, firstDrop)
         }
         if firstDrop { logDropping() }
-        if first, case .unavailable(let reason) = error {
+        if first {
             logger.warning(
                 "the ledger cannot be written; entries are kept in memory until the store is back",
-                metadata: ["reason": "\(reason)", "pending": "\(pending)", "capacity": "\(capacity)"])
+                metadata: ["reason": "\(error.reason)", "pending": "\(pending)", "capacity": "\(capacity)"])
         }
         for flush in flushes { flush.continuation.resume() }
     }

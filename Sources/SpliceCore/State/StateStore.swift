@@ -39,6 +39,13 @@ package protocol StateStore: Sendable {
 /// The store could not do what was asked. The reason names no secret (never a password or a URL with one).
 package enum StateStoreError: Error, Sendable, Equatable {
     case unavailable(String)
+
+    /// Why, for a log line or an error message.
+    package var reason: String {
+        switch self {
+        case .unavailable(let reason): reason
+        }
+    }
 }
 
 /// An `Idempotency-Key`, scoped to the client that sent it and the route it named.

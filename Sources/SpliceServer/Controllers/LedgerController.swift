@@ -29,8 +29,7 @@ package struct LedgerController: Sendable {
                 if access != .allRoutes, query.route == nil { query.limit = LedgerQuery.maximumLimit }
                 entries = try await state.store.ledger(query)
             } catch {
-                guard case .unavailable(let reason) = error else { throw GatewayError.internalError }
-                throw GatewayError.stateUnavailable(reason)
+                throw GatewayError.stateUnavailable(error.reason)
             }
             let visible = entries.filter { $0.route.map(access.allows(route:)) ?? (access == .allRoutes) }
             return Response.json(.object(["entries": .array(visible.prefix(limit).map(\.json))]))
