@@ -15,6 +15,7 @@ package enum SpliceGateway {
         routes: RouteTable,
         clientKeys: ClientKeys = .none,
         state: GatewayState? = nil,
+        observers: [any FinishedRequestObserver] = [],
         services: [any Service] = [],
         logger: Logger,
         connections: ConnectionLimits = ConnectionLimits(),
@@ -22,6 +23,7 @@ package enum SpliceGateway {
         onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) -> some ApplicationProtocol {
         let checks = RequestHeadChecks(limitedPaths: endpoints, maximumBodyBytes: ServerConfiguration.maximumRequestBytes)
+        let finished = finishedRequests(state: state, observers: observers)
         let router = Router(context: SpliceRequestContext.self)
         // Order matters: the request id must be set before any error is rendered.
         router.add(middleware: RequestIdMiddleware())
@@ -30,13 +32,13 @@ package enum SpliceGateway {
         // `/{route}/…`: the providers' own APIs, identified in each provider's own credential slot.
         router.add(
             middleware: PassthroughMiddleware(
-                service: PassthroughService(routes: routes, clientKeys: clientKeys), ledger: state?.ledger))
+                service: PassthroughService(routes: routes, clientKeys: clientKeys), finished: finished))
 
         let protected = router.group().add(middleware: ClientAuthMiddleware(keys: clientKeys))
         // `/complete` has its own group so that a request client authentication refuses is in the ledger too.
-        let complete = router.group().add(middleware: UnauthenticatedLedgerMiddleware(ledger: state?.ledger))
+        let complete = router.group().add(middleware: UnauthenticatedLedgerMiddleware(finished: finished))
             .add(middleware: ClientAuthMiddleware(keys: clientKeys))
-        CompleteController(service: CompletionService(routes: routes, idempotency: state?.idempotency), ledger: state?.ledger)
+        CompleteController(service: CompletionService(routes: routes, idempotency: state?.idempotency), finished: finished)
             .addRoutes(to: complete)
         StatusController(routes: routes).addRoutes(publicGroup: router.group(), protectedGroup: protected)
         if let state { LedgerController(state: state).addRoutes(to: protected) }
@@ -67,7 +69,7 @@ package enum SpliceGateway {
     /// One listener per route with `passthrough.listen`, serving that route alone at its root (for SDKs that drop
     /// the path of their endpoint setting, as Huawei's does).
     package static func passthroughListeners(
-        routes: RouteTable, clientKeys: ClientKeys = .none, ledger: LedgerRecorder? = nil, logger: Logger,
+        routes: RouteTable, clientKeys: ClientKeys = .none, finished: FinishedRequests = .none, logger: Logger,
         connections: ConnectionLimits = ConnectionLimits(), shutdownGrace: Duration? = nil,
         onListening: @escaping @Sendable (String, Int) async -> Void = { _, _ in }
     ) -> [any Service] {
@@ -82,7 +84,7 @@ package enum SpliceGateway {
             router.add(middleware: RequestIdMiddleware())
             router.add(middleware: ErrorEnvelopeMiddleware())
             router.add(middleware: EarlyRefusalMiddleware(checks: checks))
-            router.add(middleware: PassthroughMiddleware(service: service, fixedRoute: route.name, ledger: ledger))
+            router.add(middleware: PassthroughMiddleware(service: service, fixedRoute: route.name, finished: finished))
             let listening = ListeningFlag()
             let application = makeApplication(
                 router: router, host: listen.host, port: listen.port, checks: checks, services: [], logger: logger,
@@ -93,6 +95,11 @@ package enum SpliceGateway {
             }
             return PassthroughListener(application: application, address: listen, listening: listening)
         }
+    }
+
+    /// Where every finished request is reported: the state store's ledger (when there is one), then `observers`.
+    package static func finishedRequests(state: GatewayState?, observers: [any FinishedRequestObserver]) -> FinishedRequests {
+        FinishedRequests((state.map { [$0.ledger] } ?? []) + observers)
     }
 
     /// The gateway's own endpoints: their request bodies are limited to `maximumRequestBytes`.
@@ -140,7 +147,7 @@ package enum SpliceGateway {
         let connections = connectionLimits(configuration.connections, logger: logger)
         let listening = ListeningFlag()
         let listeners = passthroughListeners(
-            routes: routes, clientKeys: clientKeys, ledger: stateService.state.ledger, logger: logger,
+            routes: routes, clientKeys: clientKeys, finished: finishedRequests(state: stateService.state, observers: []), logger: logger,
             connections: connections,
             shutdownGrace: configuration.shutdownGrace
         ) { route, port in

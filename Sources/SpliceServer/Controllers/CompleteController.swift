@@ -8,12 +8,12 @@ import SpliceCore
 /// contract's envelope plus `Server-Timing` and `Splice-Attempts` when a provider was reached.
 package struct CompleteController: Sendable {
     let service: CompletionService
-    /// Where each request's ledger entry goes; `nil` without a state store.
-    let ledger: LedgerRecorder?
+    /// Where each request's ledger entry goes (the ledger, the metrics, the console).
+    let finished: FinishedRequests
 
-    package init(service: CompletionService, ledger: LedgerRecorder? = nil) {
+    package init(service: CompletionService, finished: FinishedRequests = .none) {
         self.service = service
-        self.ledger = ledger
+        self.finished = finished
     }
 
     package func addRoutes(to group: RouterGroup<SpliceRequestContext>) {
@@ -34,7 +34,7 @@ package struct CompleteController: Sendable {
             return try await complete(request: request, context: context, arrived: arrived, started: started)
         } catch let error as GatewayError {
             // Refused before the pipeline (the body's type or size): recorded all the same.
-            ledger?.record(
+            finished.record(
                 LedgerEntry(
                     time: arrived, requestId: context.requestId, client: context.client.name, route: nil, provider: nil,
                     kind: .complete, action: "complete", outcome: error.code.rawValue, httpStatus: error.status,
@@ -99,7 +99,7 @@ package struct CompleteController: Sendable {
         }
         logMetadata["total_ms"] = "\(Self.format(total))"
         context.logger.info("complete", metadata: logMetadata)
-        ledger?.record(
+        finished.record(
             LedgerEntry(
                 time: arrived, requestId: context.requestId, client: context.client.name, route: outcome.route,
                 provider: outcome.provider, kind: .complete, action: outcome.action ?? "complete",

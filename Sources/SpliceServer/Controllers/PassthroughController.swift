@@ -15,13 +15,13 @@ package struct PassthroughMiddleware: RouterMiddleware {
     let service: PassthroughService
     /// The route a `passthrough.listen` port serves at its root; `nil` on the gateway's listener.
     let fixedRoute: String?
-    /// Where each request's ledger entry goes; `nil` without a state store.
-    let ledger: LedgerRecorder?
+    /// Where each request's ledger entry goes (the ledger, the metrics, the console).
+    let finished: FinishedRequests
 
-    package init(service: PassthroughService, fixedRoute: String? = nil, ledger: LedgerRecorder? = nil) {
+    package init(service: PassthroughService, fixedRoute: String? = nil, finished: FinishedRequests = .none) {
         self.service = service
         self.fixedRoute = fixedRoute
-        self.ledger = ledger
+        self.finished = finished
     }
 
     /// Error answers up to this size are read whole, so that no secret a provider echoes reaches the client.
@@ -54,7 +54,7 @@ package struct PassthroughMiddleware: RouterMiddleware {
             let total = started.duration(to: clock.now)
             var response = Response.envelope(for: error, requestId: context.requestId)
             response.headers[.serverTiming] = "gateway;dur=\(CompleteController.format(total))"
-            ledger?.record(
+            finished.record(
                 LedgerEntry(
                     time: arrived, requestId: context.requestId, client: context.client.name, route: route,
                     provider: service.routes[route]?.provider.name, kind: .passthrough,
@@ -152,7 +152,7 @@ package struct PassthroughMiddleware: RouterMiddleware {
         }
         metadata["total_ms"] = "\(CompleteController.format(total))"
         context.logger.info("passthrough", metadata: metadata)
-        ledger?.record(
+        finished.record(
             LedgerEntry(
                 time: arrived, requestId: context.requestId, client: context.client.name, route: route,
                 provider: plan.route.provider.name, kind: .passthrough, action: Self.action(request.method, inbound.path),

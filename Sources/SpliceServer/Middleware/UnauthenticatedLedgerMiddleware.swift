@@ -8,23 +8,23 @@ import SpliceCore
 package struct UnauthenticatedLedgerMiddleware: RouterMiddleware {
     package typealias Context = SpliceRequestContext
 
-    let ledger: LedgerRecorder?
+    let finished: FinishedRequests
 
-    package init(ledger: LedgerRecorder?) {
-        self.ledger = ledger
+    package init(finished: FinishedRequests) {
+        self.finished = finished
     }
 
     package func handle(
         _ request: Request, context: Context, next: (Request, Context) async throws -> Response
     ) async throws -> Response {
-        guard let ledger, request.method == .post else { return try await next(request, context) }
+        guard !finished.isEmpty, request.method == .post else { return try await next(request, context) }
         let arrived = Date()
         let clock = ContinuousClock()
         let started = clock.now
         do {
             return try await next(request, context)
         } catch let error as GatewayError where error.code == .unauthorized {
-            ledger.record(
+            finished.record(
                 LedgerEntry(
                     time: arrived, requestId: context.requestId, client: nil, route: nil, provider: nil, kind: .complete,
                     action: "complete", outcome: error.code.rawValue, httpStatus: error.status,

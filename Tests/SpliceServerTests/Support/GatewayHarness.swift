@@ -137,7 +137,8 @@ func withGateway<T: Sendable>(
         // Routes with `passthrough.listen` get their own listeners, which report their ports here.
         let (listenerPorts, listenerSink) = AsyncStream.makeStream(of: (String, Int).self)
         let listeners = SpliceGateway.passthroughListeners(
-            routes: table, clientKeys: clientKeys, ledger: state?.ledger, logger: logger
+            routes: table, clientKeys: clientKeys, finished: SpliceGateway.finishedRequests(state: state, observers: []),
+            logger: logger
         ) {
             listenerSink.yield(($0, $1))
         }
