@@ -276,6 +276,7 @@ enum DemoRoutes {
             Splice demo: the gateway listens on \(base), with one route per provider pointed at a
             built-in emulator of that provider (fake credentials, nothing leaves this machine).
             Routes: curl -s \(base)/routes
+            Operator's page (routes, the last 15 minutes, the ledger): open \(base)/console in a browser
             Try one of these from another terminal; Ctrl-C stops the demo.
 
             """
@@ -284,7 +285,7 @@ enum DemoRoutes {
 
                 Client keys from \(clientKeysFrom) are required: add -H 'Authorization: Bearer <client key>' to
                 /complete, and put the client key in the provider's own credential slot instead of the dummy
-                values below (docs/passthrough.md).
+                values below (docs/passthrough.md). The operator's page asks for a client key.
 
                 """
         }

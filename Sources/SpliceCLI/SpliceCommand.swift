@@ -9,6 +9,7 @@ struct SpliceCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "splice",
         abstract: "One POST /complete for every upload provider: Splice translates, signs and normalizes.",
+        version: SpliceVersion.current,
         subcommands: [ServeCommand.self, DemoCommand.self, CheckCommand.self, LedgerCommand.self])
 
     /// Runs a command with the contract's exit codes: 0 success, 1 invalid configuration or usage,

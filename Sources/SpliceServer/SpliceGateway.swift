@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import Foundation
 import Hummingbird
 import Logging
 import NIOCore
@@ -16,6 +17,7 @@ package enum SpliceGateway {
         clientKeys: ClientKeys = .none,
         state: GatewayState? = nil,
         observers: [any FinishedRequestObserver] = [],
+        console: (@Sendable () -> ConsoleConfiguration)? = nil,
         services: [any Service] = [],
         logger: Logger,
         connections: ConnectionLimits = ConnectionLimits(),
@@ -23,6 +25,8 @@ package enum SpliceGateway {
         onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) -> some ApplicationProtocol {
         let checks = RequestHeadChecks(limitedPaths: endpoints, maximumBodyBytes: ServerConfiguration.maximumRequestBytes)
+        // The console counts what the `ActivityWindow` among `observers` sees (its own one when none is given).
+        let (activity, observers) = ActivityWindow.among(observers)
         let finished = finishedRequests(state: state, observers: observers)
         let router = Router(context: SpliceRequestContext.self)
         // Order matters: the request id must be set before any error is rendered.
@@ -42,6 +46,9 @@ package enum SpliceGateway {
             .addRoutes(to: complete)
         StatusController(routes: routes).addRoutes(publicGroup: router.group(), protectedGroup: protected)
         if let state { LedgerController(state: state).addRoutes(to: protected) }
+        let started = ConsoleConfiguration(routes: routes, generation: 1, loadedAt: Date())
+        ConsoleController(configuration: console ?? { started }, activity: activity, state: state, clientKeys: clientKeys)
+            .addRoutes(to: router)
 
         return makeApplication(
             router: router, host: host, port: port, checks: checks, services: services, logger: logger,
@@ -103,7 +110,9 @@ package enum SpliceGateway {
     }
 
     /// The gateway's own endpoints: their request bodies are limited to `maximumRequestBytes`.
-    static let endpoints: Set<String> = ["/complete", "/routes", "/livez", "/readyz", "/ledger"]
+    static let endpoints: Set<String> = [
+        "/complete", "/routes", "/livez", "/readyz", "/ledger", "/console", "/console/login", "/console/logout",
+    ]
 
     /// How long after the drain limit the answers given at it may take to be written, before the
     /// service group cancels what is left.
@@ -146,8 +155,11 @@ package enum SpliceGateway {
         logger.info("state store", metadata: ["location": "\(stateService.state.location)"])
         let connections = connectionLimits(configuration.connections, logger: logger)
         let listening = ListeningFlag()
+        // The console's last 15 minutes: fed by the main listener and the routes' own ones alike.
+        let activity = ActivityWindow()
         let listeners = passthroughListeners(
-            routes: routes, clientKeys: clientKeys, finished: finishedRequests(state: stateService.state, observers: []), logger: logger,
+            routes: routes, clientKeys: clientKeys, finished: finishedRequests(state: stateService.state, observers: [activity]),
+            logger: logger,
             connections: connections,
             shutdownGrace: configuration.shutdownGrace
         ) { route, port in
@@ -156,7 +168,7 @@ package enum SpliceGateway {
         }
         let app = buildApplication(
             host: configuration.host, port: configuration.port, routes: routes, clientKeys: clientKeys,
-            state: stateService.state,
+            state: stateService.state, observers: [activity],
             // Stopped in reverse order once the server has drained: the store last, after the final ledger entries.
             services: [stateService, clients] + listeners, logger: logger, connections: connections,
             shutdownGrace: configuration.shutdownGrace

@@ -133,18 +133,20 @@ func withGateway<T: Sendable>(
             let transport = clients.transport(for: route)
             return override?.make(transport) ?? transport
         }
+        // The console's activity window, fed by every listener as `SpliceGateway.serve` does.
+        let activity = ActivityWindow(clock: clock)
         let (ports, portSink) = AsyncStream.makeStream(of: Int.self)
         // Routes with `passthrough.listen` get their own listeners, which report their ports here.
         let (listenerPorts, listenerSink) = AsyncStream.makeStream(of: (String, Int).self)
         let listeners = SpliceGateway.passthroughListeners(
-            routes: table, clientKeys: clientKeys, finished: SpliceGateway.finishedRequests(state: state, observers: []),
+            routes: table, clientKeys: clientKeys, finished: SpliceGateway.finishedRequests(state: state, observers: [activity]),
             logger: logger
         ) {
             listenerSink.yield(($0, $1))
         }
         let app = SpliceGateway.buildApplication(
             host: "127.0.0.1", port: requestedPort, routes: table, clientKeys: clientKeys, state: state,
-            services: listeners, logger: logger
+            observers: [activity], services: listeners, logger: logger
         ) { port in portSink.yield(port) }
         let result: Result<T, any Error> = await withTaskGroup(of: Void.self) { group in
             if let state { group.addTask { await state.ledger.run() } }
