@@ -90,8 +90,8 @@ import Testing
         #expect(autorender.contains("<div><dt>requests</dt><dd>10</dd></div>"), "\(autorender)")
         #expect(autorender.contains(#"<div><dt>errors</dt><dd class="bad">1</dd></div>"#))
         // 40 ms reads as its histogram bin's middle; 900 ms is the largest time, kept exactly.
-        #expect(autorender.contains("<div><dt>upstream p50</dt><dd>41 ms</dd></div>"))
-        #expect(autorender.contains("<div><dt>upstream p99</dt><dd>900 ms</dd></div>"))
+        #expect(autorender.contains(#"<div><dt title="upstream time, median">p50</dt><dd>41 ms</dd></div>"#))
+        #expect(autorender.contains(#"<div><dt title="upstream time, 99th percentile">p99</dt><dd>900 ms</dd></div>"#))
         #expect(autorender.contains(#"<li class="ok"><code>completed</code> 9</li>"#))
         #expect(autorender.contains(#"<li class="bad"><code>upstream_timeout</code> 1</li>"#))
         // 15 bars; the last (this minute) is full height, with one error in it.
@@ -100,9 +100,11 @@ import Testing
         #expect(autorender.contains("<title>07:46 UTC: 0 requests, 0 errors</title>"))
         #expect(autorender.contains(#"<rect class="req" x="141.00" y="2.00" width="8.00" height="38.00"/>"#), "\(autorender)")
         #expect(autorender.contains(#"<rect class="err" x="141.00" y="36.20" width="8.00" height="3.80"/>"#))
+        #expect(autorender.contains("<span>peak 10/min</span>"))
         let tenovos = try Self.article("tenovos", in: html)
+        #expect(tenovos.contains("<span>peak 0/min</span>"))
         #expect(tenovos.contains("<div><dt>requests</dt><dd>0</dd></div>"))
-        #expect(tenovos.contains("<div><dt>upstream p50</dt><dd>–</dd></div>"))
+        #expect(tenovos.contains(#"<div><dt title="upstream time, median">p50</dt><dd>–</dd></div>"#))
         // Totals include the request that named no route.
         #expect(html.contains(#"<span class="label">Requests, last 15 min</span><span class="value">11</span>"#), "\(html)")
         #expect(html.contains(#"<span class="value bad">2</span>"#))

@@ -166,7 +166,8 @@ extension ConsolePage {
     static func chart(_ perMinute: [MinuteCounts], endingAt currentMinute: Int) -> Chart {
         let count = max(1, perMinute.count)
         let slot = Double(chartWidth) / Double(count)
-        let peak = max(1, perMinute.map(\.requests).max() ?? 0)
+        let busiest = perMinute.map(\.requests).max() ?? 0
+        let peak = max(1, busiest)
         let usable = Double(chartHeight - 2)
         let bars = perMinute.enumerated().map { index, minute in
             let requestsHeight = minute.requests == 0 ? 0 : max(1, usable * Double(minute.requests) / Double(peak))
@@ -181,8 +182,8 @@ extension ConsolePage {
         }
         let total = perMinute.reduce(0) { $0 + $1.requests }
         return Chart(
-            width: chartWidth, height: chartHeight, bars: bars, peak: peak,
-            label: "\(total) requests in the last \(count) minutes, busiest minute \(peak)")
+            width: chartWidth, height: chartHeight, bars: bars, peak: busiest,
+            label: "\(total) requests in the last \(count) minutes, busiest minute \(busiest)")
     }
 
     /// `HH:MM` of a minute counted since 1970, in UTC.

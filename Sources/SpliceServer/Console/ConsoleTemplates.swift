@@ -54,6 +54,8 @@ enum ConsoleTemplates {
         </section>
 
         <h2>Routes</h2>
+        <p class="note small muted">Last {{windowMinutes}} minutes · p50/p99: time spent on the provider ·
+          <i class="key req"></i>requests <i class="key err"></i>errors per minute</p>
         {{^hasRoutes}}<p class="muted">No route to show.</p>{{/hasRoutes}}
         <section class="routes">
         {{#routes}}
@@ -68,8 +70,8 @@ enum ConsoleTemplates {
             <dl class="stats">
               <div><dt>requests</dt><dd>{{requests}}</dd></div>
               <div><dt>errors</dt><dd{{#hasErrors}} class="bad"{{/hasErrors}}>{{errors}}</dd></div>
-              <div><dt>upstream p50</dt><dd>{{p50}}</dd></div>
-              <div><dt>upstream p99</dt><dd>{{p99}}</dd></div>
+              <div><dt title="upstream time, median">p50</dt><dd>{{p50}}</dd></div>
+              <div><dt title="upstream time, 99th percentile">p99</dt><dd>{{p99}}</dd></div>
             </dl>
             {{#chart}}
             <svg class="chart" viewBox="0 0 {{width}} {{height}}" preserveAspectRatio="none" role="img" aria-label="{{label}}">
@@ -77,7 +79,7 @@ enum ConsoleTemplates {
               {{#bars}}<g><title>{{title}}</title><rect class="req" x="{{x}}" y="{{requestsY}}" width="{{width}}" height="{{requestsHeight}}"/><rect class="err" x="{{x}}" y="{{errorsY}}" width="{{width}}" height="{{errorsHeight}}"/></g>
               {{/bars}}
             </svg>
-            <p class="chart-legend small muted"><span>−{{windowMinutes}} min</span><span><i class="key req"></i>requests <i class="key err"></i>errors · peak {{peak}}/min</span><span>now</span></p>
+            <p class="chart-legend small muted"><span>{{windowMinutes}} min ago</span><span>peak {{peak}}/min</span><span>now</span></p>
             {{/chart}}
             <ul class="outcomes">
               {{#outcomes}}<li class="{{#isError}}bad{{/isError}}{{^isError}}ok{{/isError}}"><code>{{code}}</code> {{count}}</li>{{/outcomes}}
@@ -159,7 +161,8 @@ enum ConsoleTemplates {
         .brand { display: flex; align-items: baseline; gap: .6rem; }
         h1 { margin: 0; font-size: 1.35rem; }
         h2 { font-size: 1.1rem; margin: 1.5rem 0 .6rem; }
-        h3 { margin: 0; font-size: 1.05rem; word-break: break-all; }
+        h3 { margin: 0; font-size: 1.05rem; overflow-wrap: anywhere; }
+        .note { margin: -.4rem 0 .6rem; }
         main { max-width: 1280px; margin: 0 auto; padding: 1rem 1.25rem; }
         .who { display: flex; align-items: center; gap: .75rem; }
         .who form { margin: 0; }
@@ -172,21 +175,22 @@ enum ConsoleTemplates {
         .facts > div, .route { background: var(--card); border: 1px solid var(--line); border-radius: 8px; padding: .75rem 1rem; }
         .facts .label { display: block; color: var(--muted); font-size: .8rem; text-transform: uppercase; letter-spacing: .04em; }
         .facts .value { display: block; font-size: 1.4rem; font-weight: 600; }
-        .routes { display: grid; grid-template-columns: repeat(auto-fill, minmax(300px, 1fr)); gap: .75rem; }
+        .routes { display: grid; grid-template-columns: repeat(auto-fill, minmax(220px, 1fr)); gap: .75rem; }
         .route-head { display: flex; align-items: center; justify-content: space-between; gap: .5rem; }
         .route p { margin: .35rem 0; }
         .pill { font-size: .75rem; font-weight: 600; padding: .1rem .55rem; border-radius: 999px; white-space: nowrap; }
         .pill.ok { background: var(--ok-bg); }
         .pill.bad { background: var(--bad-bg); }
         .reason { background: var(--bad-bg); color: var(--bad); border-radius: 6px; padding: .35rem .6rem; font-size: .85rem; }
-        .stats { display: grid; grid-template-columns: repeat(4, 1fr); gap: .25rem; margin: .5rem 0; }
+        .stats { display: grid; grid-template-columns: repeat(4, auto); justify-content: space-between; gap: .25rem .4rem;
+          margin: .5rem 0; }
         .stats dt { color: var(--muted); font-size: .72rem; }
-        .stats dd { margin: 0; font-weight: 600; font-variant-numeric: tabular-nums; }
+        .stats dd { margin: 0; font-size: .95rem; font-weight: 600; font-variant-numeric: tabular-nums; white-space: nowrap; }
         .chart { display: block; width: 100%; height: 56px; background: var(--bg); border-radius: 4px; }
         .chart .req { fill: var(--accent); opacity: .75; }
         .chart .err { fill: var(--bad); }
         .chart .axis { stroke: var(--line); stroke-width: 1; }
-        .chart-legend { display: flex; justify-content: space-between; margin: .15rem 0 0; }
+        .chart-legend { display: flex; justify-content: space-between; margin: .15rem 0 0; white-space: nowrap; }
         .key { display: inline-block; width: .6rem; height: .6rem; border-radius: 2px; margin: 0 .2rem 0 .4rem; }
         .key.req { background: var(--accent); }
         .key.err { background: var(--bad); }
@@ -211,8 +215,9 @@ enum ConsoleTemplates {
         .login-box button { background: var(--accent); color: #fff; border: none; padding: .55rem; }
         @media (max-width: 600px) {
           main { padding: .75rem; }
-          .stats { grid-template-columns: repeat(2, 1fr); }
+          .facts { grid-template-columns: repeat(2, 1fr); gap: .5rem; }
           .facts .value { font-size: 1.15rem; }
+          .routes { grid-template-columns: 1fr; }
         }
         </style>
         """#
