@@ -36,8 +36,8 @@ struct ServeCommand: AsyncParsableCommand {
         let logger = logging.bootstrap()
         do {
             try await SpliceGateway.serve(
-                configuration: loaded.server, routeConfigurations: loaded.routeConfigurations,
-                clientKeys: loaded.clientKeys, environment: ProcessInfo.processInfo.environment, logger: logger)
+                loaded, source: configurationFiles.source(host: host, port: port),
+                environment: ProcessInfo.processInfo.environment, logger: logger)
         } catch let error as ListenError {
             printError("splice: \(error)")
             throw ExitCode(2)

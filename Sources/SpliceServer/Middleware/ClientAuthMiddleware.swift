@@ -7,15 +7,12 @@ import SpliceCore
 package struct ClientAuthMiddleware: RouterMiddleware {
     package typealias Context = SpliceRequestContext
 
-    let keys: ClientKeys
-
-    package init(keys: ClientKeys) {
-        self.keys = keys
-    }
+    package init() {}
 
     package func handle(
         _ request: Request, context: Context, next: (Request, Context) async throws -> Response
     ) async throws -> Response {
+        let keys = context.configuration.clientKeys
         guard keys.required else { return try await next(request, context) }
         guard let header = request.headers[.authorization], header.lowercased().hasPrefix("bearer "),
             let client = keys.access(forKey: String(header.dropFirst("bearer ".count)))

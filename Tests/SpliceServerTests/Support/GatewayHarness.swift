@@ -19,6 +19,8 @@ struct GatewayHarness: Sendable {
     var passthroughPorts: [String: Int] = [:]
     /// The state store's pieces, when the test gave a store.
     var state: GatewayState?
+    /// Reloads the gateway's configuration from the harness's `source`, as SIGHUP does.
+    var reloader: Reloader? = nil
 
     /// What the gateway answered.
     struct Answer: Sendable {
@@ -114,6 +116,7 @@ func withGateway<T: Sendable>(
     transport override: TransportOverride? = nil,
     store: (any StateStore)? = nil,
     idempotencyTTL: Duration = .seconds(86_400),
+    source makeSource: ((RunningEmulators) throws -> ConfigurationSource)? = nil,
     _ body: (GatewayHarness) async throws -> T
 ) async throws -> T {
     if let shared { return try await run(shared) }
@@ -129,21 +132,36 @@ func withGateway<T: Sendable>(
                 location: "test")
         }
         let clients = UpstreamClients(logger: logger)
-        let table = RouteTable.resolve(try makeRoutes(emulators), environment: environment, clock: clock) { route in
+        let transport: @Sendable (RouteConfiguration) -> any UpstreamTransport = { route in
             let transport = clients.transport(for: route)
             return override?.make(transport) ?? transport
         }
+        // Without a source of its own, a reload resolves the same routes and client keys again.
+        let source =
+            try makeSource?(emulators)
+            ?? .fixed(
+                LoadedConfiguration(
+                    server: ServerConfiguration(), routeConfigurations: try makeRoutes(emulators), clientKeys: clientKeys))
+        let loaded = try source.read()
+        let table = RouteTable.resolve(
+            loaded.routeConfigurations, environment: environment, clock: clock, transport: transport)
+        let live = LiveConfiguration(
+            GatewayConfiguration(
+                generation: 1, server: loaded.server, routes: table, clientKeys: loaded.clientKeys,
+                idempotency: state?.idempotency))
+        let reloader = Reloader(
+            live: live, source: source, environment: environment, idempotency: state?.idempotency, clock: clock,
+            logger: logger, transport: transport, retireRoutes: clients.retireRoutes(notIn:))
         let (ports, portSink) = AsyncStream.makeStream(of: Int.self)
         // Routes with `passthrough.listen` get their own listeners, which report their ports here.
         let (listenerPorts, listenerSink) = AsyncStream.makeStream(of: (String, Int).self)
         let listeners = SpliceGateway.passthroughListeners(
-            routes: table, clientKeys: clientKeys, finished: SpliceGateway.finishedRequests(state: state, observers: []),
-            logger: logger
+            configuration: live, finished: SpliceGateway.finishedRequests(state: state, observers: []), logger: logger
         ) {
             listenerSink.yield(($0, $1))
         }
         let app = SpliceGateway.buildApplication(
-            host: "127.0.0.1", port: requestedPort, routes: table, clientKeys: clientKeys, state: state,
+            host: "127.0.0.1", port: requestedPort, configuration: live, state: state, reloader: reloader,
             services: listeners, logger: logger
         ) { port in portSink.yield(port) }
         let result: Result<T, any Error> = await withTaskGroup(of: Void.self) { group in
@@ -166,7 +184,7 @@ func withGateway<T: Sendable>(
             }
             let harness = GatewayHarness(
                 emulators: emulators, baseURL: "http://127.0.0.1:\(port)", logs: logs, passthroughPorts: passthroughPorts,
-                state: state)
+                state: state, reloader: reloader)
             do {
                 return .success(try await body(harness))
             } catch {
