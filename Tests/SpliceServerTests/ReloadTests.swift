@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Foundation
 import NIOCore
+import NIOHTTP1
 import ProviderEmulators
 import SpliceCore
 import SpliceServer
@@ -351,6 +352,32 @@ import Testing
         #expect(serve.text.contains("trigger=SIGHUP"))
         #expect(!serve.text.contains("sg-key-"))
         try await CommandLineTests.stop(serve)
+    }
+
+    /// Over real sockets: the same gateway, listening on every address, reloads for a loopback peer and answers
+    /// 403 to a peer on the machine's own network address.
+    @Test func aPeerOnAnotherAddressMayNotReload() async throws {
+        let devices = try System.enumerateDevices()
+        guard
+            let outside = devices.compactMap({ $0.address?.ipAddress }).first(where: {
+                !$0.hasPrefix("127.") && $0 != "::1" && !$0.hasPrefix("fe80") && !$0.contains(":")
+            })
+        else {
+            Issue.record("this machine has no non-loopback IPv4 address to call from")
+            return
+        }
+        try await withGateway(host: "0.0.0.0") { gateway in
+            let port = try #require(gateway.baseURL.split(separator: ":").last)
+            var request = HTTPClientRequest(url: "http://\(outside):\(port)/admin/reload")
+            request.method = .POST
+            let refused = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
+            let body = try await refused.body.collect(upTo: 65536)
+            #expect(refused.status.code == 403)
+            let json = try JSONValue.parse(Array(body.readableBytesView))
+            #expect(json["error"]?["code"] == "forbidden")
+            #expect(try await reload(gateway).status == 200)
+            #expect(try await gateway.get("/routes").json?["generation"]?.intValue == 2)
+        }
     }
 
     @Test func onlyLoopbackPeersMayReload() {

@@ -106,6 +106,7 @@ struct GatewayHarness: Sendable {
 /// With `emulators`, the gateway uses those (started by the caller, left running): several gateways, one provider.
 /// A gateway that stops before it listens (a failed bind) throws `HarnessError.gatewayDidNotStart`.
 func withGateway<T: Sendable>(
+    host: String = "127.0.0.1",
     port requestedPort: Int = 0,
     emulators shared: RunningEmulators? = nil,
     credentials: EmulatorCredentials = .demo,
@@ -161,7 +162,7 @@ func withGateway<T: Sendable>(
             listenerSink.yield(($0, $1))
         }
         let app = SpliceGateway.buildApplication(
-            host: "127.0.0.1", port: requestedPort, configuration: live, state: state, reloader: reloader,
+            host: host, port: requestedPort, configuration: live, state: state, reloader: reloader,
             services: listeners, logger: logger
         ) { port in portSink.yield(port) }
         let result: Result<T, any Error> = await withTaskGroup(of: Void.self) { group in
