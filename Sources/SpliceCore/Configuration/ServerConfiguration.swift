@@ -11,9 +11,9 @@ package struct ServerConfiguration: Sendable {
     package var connections = ConnectionLimits()
     /// The state store (`state:`): idempotency keys and the ledger. Without a config file, in the current directory.
     package var state = StateLocation.defaultLocation()
-    /// How long an `Idempotency-Key`'s final answer is replayed (`idempotency.ttlSeconds`).
     /// The config file's folder (`.` without one): relative secret files are read from there.
     package var configDirectory = "."
+    /// How long an `Idempotency-Key`'s final answer is replayed (`idempotency.ttlSeconds`).
     package var idempotencyTTL: Duration = .seconds(86_400)
 
     package static let maximumRequestBytes = 2 * 1024 * 1024
