@@ -1,5 +1,6 @@
 import Foundation
 import SpliceCore
+import SpliceServer
 
 /// The config file and route files, read and checked, with command-line flags applied over the file.
 struct LoadedConfiguration {
@@ -21,8 +22,12 @@ struct LoadedConfiguration {
         if let host { server.host = host }
         if let port { server.port = port }
         let routeConfigurations = try RouteTable.loadConfigurations(directory: server.routesDirectory)
+        // Unreadable, unparsable or mismatched TLS files: at the line of the key that names them.
+        let tlsProblems = TLSFiles.problems(server: server, routes: routeConfigurations)
+        guard tlsProblems.isEmpty else { throw ConfigurationError(tlsProblems) }
         let clientKeys = ClientKeys(
-            server.clients, environment: ProcessInfo.processInfo.environment, directory: configDirectory)
+            server.clients, certificates: server.certificateClients, environment: ProcessInfo.processInfo.environment,
+            directory: configDirectory)
         return LoadedConfiguration(server: server, routeConfigurations: routeConfigurations, clientKeys: clientKeys)
     }
 }

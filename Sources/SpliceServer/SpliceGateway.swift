@@ -16,6 +16,7 @@ package enum SpliceGateway {
         clientKeys: ClientKeys = .none,
         state: GatewayState? = nil,
         services: [any Service] = [],
+        tls: ListenerTLS? = nil,
         logger: Logger,
         connections: ConnectionLimits = ConnectionLimits(),
         shutdownGrace: Duration? = nil,
@@ -27,6 +28,7 @@ package enum SpliceGateway {
         router.add(middleware: RequestIdMiddleware())
         router.add(middleware: ErrorEnvelopeMiddleware())
         router.add(middleware: EarlyRefusalMiddleware(checks: checks))
+        router.add(middleware: CertificateClientMiddleware(keys: clientKeys))
         // `/{route}/…`: the providers' own APIs, identified in each provider's own credential slot.
         router.add(
             middleware: PassthroughMiddleware(
@@ -42,7 +44,7 @@ package enum SpliceGateway {
         if let state { LedgerController(state: state).addRoutes(to: protected) }
 
         return makeApplication(
-            router: router, host: host, port: port, checks: checks, services: services, logger: logger,
+            router: router, host: host, port: port, checks: checks, services: services, tls: tls, logger: logger,
             connections: connections, shutdownGrace: shutdownGrace, onServerRunning: onServerRunning)
     }
 
@@ -50,12 +52,12 @@ package enum SpliceGateway {
     /// early refusals, and answers for what is still running at the drain limit.
     static func makeApplication(
         router: Router<SpliceRequestContext>, host: String, port: Int, checks: RequestHeadChecks,
-        services: [any Service], logger: Logger, connections: ConnectionLimits, shutdownGrace: Duration?,
+        services: [any Service], tls: ListenerTLS? = nil, logger: Logger, connections: ConnectionLimits, shutdownGrace: Duration?,
         onServerRunning: @escaping @Sendable (Int) async -> Void
     ) -> some ApplicationProtocol {
         Application(
             responder: DrainResponder(inner: router.buildResponder(), drain: shutdownGrace.map(ShutdownDrain.init)),
-            server: .splice(connections: connections, checks: checks, logger: logger),
+            server: .splice(connections: connections, checks: checks, tls: tls, logger: logger),
             configuration: .init(
                 address: .hostname(host, port: port), serverName: "splice",
                 availableConnectionsDelegate: ConnectionLimiter(maximum: connections.maximumConnections, logger: logger)),
@@ -65,9 +67,10 @@ package enum SpliceGateway {
     }
 
     /// One listener per route with `passthrough.listen`, serving that route alone at its root (for SDKs that drop
-    /// the path of their endpoint setting, as Huawei's does).
+    /// the path of their endpoint setting, as Huawei's does). They use the main listener's `tls`.
     package static func passthroughListeners(
-        routes: RouteTable, clientKeys: ClientKeys = .none, ledger: LedgerRecorder? = nil, logger: Logger,
+        routes: RouteTable, clientKeys: ClientKeys = .none, ledger: LedgerRecorder? = nil, tls: ListenerTLS? = nil,
+        logger: Logger,
         connections: ConnectionLimits = ConnectionLimits(), shutdownGrace: Duration? = nil,
         onListening: @escaping @Sendable (String, Int) async -> Void = { _, _ in }
     ) -> [any Service] {
@@ -82,10 +85,11 @@ package enum SpliceGateway {
             router.add(middleware: RequestIdMiddleware())
             router.add(middleware: ErrorEnvelopeMiddleware())
             router.add(middleware: EarlyRefusalMiddleware(checks: checks))
+            router.add(middleware: CertificateClientMiddleware(keys: clientKeys))
             router.add(middleware: PassthroughMiddleware(service: service, fixedRoute: route.name, ledger: ledger))
             let listening = ListeningFlag()
             let application = makeApplication(
-                router: router, host: listen.host, port: listen.port, checks: checks, services: [], logger: logger,
+                router: router, host: listen.host, port: listen.port, checks: checks, services: [], tls: tls, logger: logger,
                 connections: connections, shutdownGrace: shutdownGrace
             ) { port in
                 listening.set()
@@ -104,7 +108,8 @@ package enum SpliceGateway {
 
     /// Resolves the routes, then runs the gateway until SIGTERM/SIGINT and lets in-flight requests finish
     /// (bounded by `shutdownGrace`, at which those still running are answered 503 `shutting_down`).
-    /// A failure before the server listens is thrown as `ListenError`.
+    /// A failure before the server listens is thrown as `ListenError`; TLS files that cannot be used, as
+    /// `ConfigurationError`.
     /// `warnAboutLiteralSecrets` is off for the demo, whose fake credentials are literal on purpose.
     package static func serve(
         configuration: ServerConfiguration,
@@ -116,6 +121,7 @@ package enum SpliceGateway {
         onListening: @escaping @Sendable (Int) async -> Void = { _ in },
         onPassthroughListening: @escaping @Sendable (_ route: String, _ port: Int) async -> Void = { _, _ in }
     ) async throws {
+        let tls = try configuration.tls.map { tls throws(ConfigurationError) in try ListenerTLS.load(tls) }
         let clients = UpstreamClients(logger: logger)
         let routes = RouteTable.resolve(routeConfigurations, environment: environment, transport: clients.transport(for:))
         if warnAboutLiteralSecrets {
@@ -140,7 +146,7 @@ package enum SpliceGateway {
         let connections = connectionLimits(configuration.connections, logger: logger)
         let listening = ListeningFlag()
         let listeners = passthroughListeners(
-            routes: routes, clientKeys: clientKeys, ledger: stateService.state.ledger, logger: logger,
+            routes: routes, clientKeys: clientKeys, ledger: stateService.state.ledger, tls: tls, logger: logger,
             connections: connections,
             shutdownGrace: configuration.shutdownGrace
         ) { route, port in
@@ -151,11 +157,12 @@ package enum SpliceGateway {
             host: configuration.host, port: configuration.port, routes: routes, clientKeys: clientKeys,
             state: stateService.state,
             // Stopped in reverse order once the server has drained: the store last, after the final ledger entries.
-            services: [stateService, clients] + listeners, logger: logger, connections: connections,
+            services: [stateService, clients] + listeners, tls: tls, logger: logger, connections: connections,
             shutdownGrace: configuration.shutdownGrace
         ) { port in
             listening.set()
-            logger.info("listening", metadata: ["address": "http://\(configuration.host):\(port)"])
+            let scheme = tls == nil ? "http" : "https"
+            logger.info("listening", metadata: ["address": "\(scheme)://\(configuration.host):\(port)"])
             await onListening(port)
         }
         var groupConfiguration = ServiceGroupConfiguration(

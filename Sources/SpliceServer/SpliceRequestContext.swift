@@ -8,8 +8,11 @@ package struct SpliceRequestContext: RequestContext {
     package var requestId: String = ""
     /// Who is calling and which routes it may use; set by `ClientAuthMiddleware`.
     package var client: ClientIdentity = .anonymous
+    /// The connection's verified TLS client certificate, when the listener asks for one (`tls.clientCA`).
+    package var peer: PeerCertificate?
 
     package init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)
+        self.peer = PeerCertificateBox.current?.certificate
     }
 }

@@ -14,9 +14,10 @@ package final class UpstreamClients: Service {
         self.logger = logger
     }
 
-    /// The transport of one route, with a pool of its own.
+    /// The transport of one route, with a pool of its own and the route's upstream trust (`tls.ca`).
     package func transport(for route: RouteConfiguration) -> any UpstreamTransport {
-        let client = HTTPClientTransport.makeClient(logger: logger, maximumConnections: route.maxConnections)
+        let client = HTTPClientTransport.makeClient(
+            logger: logger, maximumConnections: route.maxConnections, tls: UpstreamTLS.configuration(for: route))
         clients.withLock { $0.append(client) }
         return HTTPClientTransport(client: client)
     }
