@@ -5,6 +5,7 @@ import NIOCore
 import NIOHTTP1
 import ServiceLifecycle
 import Hummingbird
+import NIOSSL
 import ProviderEmulators
 import SpliceCore
 import SpliceServer
@@ -19,6 +20,8 @@ struct GatewayHarness: Sendable {
     var passthroughPorts: [String: Int] = [:]
     /// The state store's pieces, when the test gave a store.
     var state: GatewayState?
+    /// The client `send` uses: a TLS test sets its own (trusting the test CA, with or without a client certificate).
+    var client: HTTPClient = GatewayHarness.client
 
     /// What the gateway answered.
     struct Answer: Sendable {
@@ -49,7 +52,7 @@ struct GatewayHarness: Sendable {
         request.method = method
         for (name, value) in headers { request.headers.add(name: name, value: value) }
         if let body { request.body = .bytes(ByteBuffer(bytes: body)) }
-        let response = try await Self.client.execute(request, timeout: .seconds(30))
+        let response = try await client.execute(request, timeout: .seconds(30))
         let bytes = try await response.body.collect(upTo: 8 * 1024 * 1024)
         let text = String(buffer: bytes)
         return Answer(
@@ -114,10 +117,12 @@ func withGateway<T: Sendable>(
     transport override: TransportOverride? = nil,
     store: (any StateStore)? = nil,
     idempotencyTTL: Duration = .seconds(86_400),
+    tls: ListenerTLS? = nil,
+    emulatorTLS: TLSConfiguration? = nil,
     _ body: (GatewayHarness) async throws -> T
 ) async throws -> T {
     if let shared { return try await run(shared) }
-    return try await withProviderEmulators(credentials: credentials) { try await run($0) }
+    return try await withProviderEmulators(credentials: credentials, tls: emulatorTLS) { try await run($0) }
 
     func run(_ emulators: RunningEmulators) async throws -> T {
         let logs = LogCapture()
@@ -137,13 +142,13 @@ func withGateway<T: Sendable>(
         // Routes with `passthrough.listen` get their own listeners, which report their ports here.
         let (listenerPorts, listenerSink) = AsyncStream.makeStream(of: (String, Int).self)
         let listeners = SpliceGateway.passthroughListeners(
-            routes: table, clientKeys: clientKeys, ledger: state?.ledger, logger: logger
+            routes: table, clientKeys: clientKeys, ledger: state?.ledger, tls: tls, logger: logger
         ) {
             listenerSink.yield(($0, $1))
         }
         let app = SpliceGateway.buildApplication(
             host: "127.0.0.1", port: requestedPort, routes: table, clientKeys: clientKeys, state: state,
-            services: listeners, logger: logger
+            services: listeners, tls: tls, logger: logger
         ) { port in portSink.yield(port) }
         let result: Result<T, any Error> = await withTaskGroup(of: Void.self) { group in
             if let state { group.addTask { await state.ledger.run() } }
@@ -164,7 +169,7 @@ func withGateway<T: Sendable>(
                 }
             }
             let harness = GatewayHarness(
-                emulators: emulators, baseURL: "http://127.0.0.1:\(port)", logs: logs, passthroughPorts: passthroughPorts,
+                emulators: emulators, baseURL: "\(tls == nil ? "http" : "https")://127.0.0.1:\(port)", logs: logs, passthroughPorts: passthroughPorts,
                 state: state)
             do {
                 return .success(try await body(harness))
