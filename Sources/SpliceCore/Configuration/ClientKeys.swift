@@ -25,7 +25,7 @@ package struct ClientKeys: Sendable {
     }
 
     let entries: [Entry]
-    /// Clients identified by a verified TLS client certificate instead of a key (`ClientKeys+Certificates`).
+    /// Clients identified by a verified TLS client certificate instead of a key (`access(forCertificate:)`).
     let certificateClients: [ClientCertificateConfiguration]
     /// Whether clients must authenticate (any client is configured, resolved or not).
     package let required: Bool

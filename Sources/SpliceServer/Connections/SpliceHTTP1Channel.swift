@@ -31,7 +31,7 @@ struct SpliceHTTP1Channel: ServerChildChannel {
     }
 
     let http1: HTTP1Channel
-    /// Whether to record the verified client certificate (the TLS handler before it asks for one).
+    /// Whether to record the verified client certificate (when the TLS handler asks clients for one).
     var recordsPeerCertificates = false
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
