@@ -41,6 +41,9 @@ struct ServeCommand: AsyncParsableCommand {
         } catch let error as ListenError {
             printError("splice: \(error)")
             throw ExitCode(2)
+        } catch let error as ConfigurationError {
+            for problem in error.problems { printError(problem.description) }
+            throw ExitCode(1)
         } catch let error as StateOpenError {
             printError("splice: \(error)")
             throw ExitCode(1)

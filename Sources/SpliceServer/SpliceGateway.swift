@@ -39,6 +39,7 @@ package enum SpliceGateway {
         observers: [any FinishedRequestObserver] = [],
         reloader: Reloader? = nil,
         services: [any Service] = [],
+        tls: ListenerTLS? = nil,
         logger: Logger,
         connections: ConnectionLimits = ConnectionLimits(),
         shutdownGrace: Duration? = nil,
@@ -53,6 +54,7 @@ package enum SpliceGateway {
         router.add(middleware: ErrorEnvelopeMiddleware())
         router.add(middleware: EarlyRefusalMiddleware(checks: checks))
         router.add(middleware: ConfigurationMiddleware(live: live))
+        router.add(middleware: CertificateClientMiddleware())
         // `/{route}/…`: the providers' own APIs, identified in each provider's own credential slot.
         router.add(middleware: PassthroughMiddleware(finished: finished))
 
@@ -66,7 +68,7 @@ package enum SpliceGateway {
         if let reloader { AdminController(reloader: reloader).addRoutes(to: router.group()) }
 
         return makeApplication(
-            router: router, host: host, port: port, checks: checks, services: services, logger: logger,
+            router: router, host: host, port: port, checks: checks, services: services, tls: tls, logger: logger,
             connections: connections, shutdownGrace: shutdownGrace, onServerRunning: onServerRunning)
     }
 
@@ -74,12 +76,12 @@ package enum SpliceGateway {
     /// early refusals, and answers for what is still running at the drain limit.
     static func makeApplication(
         router: Router<SpliceRequestContext>, host: String, port: Int, checks: RequestHeadChecks,
-        services: [any Service], logger: Logger, connections: ConnectionLimits, shutdownGrace: Duration?,
+        services: [any Service], tls: ListenerTLS? = nil, logger: Logger, connections: ConnectionLimits, shutdownGrace: Duration?,
         onServerRunning: @escaping @Sendable (Int) async -> Void
     ) -> some ApplicationProtocol {
         Application(
             responder: DrainResponder(inner: router.buildResponder(), drain: shutdownGrace.map(ShutdownDrain.init)),
-            server: .splice(connections: connections, checks: checks, logger: logger),
+            server: .splice(connections: connections, checks: checks, tls: tls, logger: logger),
             configuration: .init(
                 address: .hostname(host, port: port), serverName: "splice",
                 availableConnectionsDelegate: ConnectionLimiter(maximum: connections.maximumConnections, logger: logger)),
@@ -89,11 +91,12 @@ package enum SpliceGateway {
     }
 
     /// One listener per route with `passthrough.listen`, serving that route alone at its root (for SDKs that drop
-    /// the path of their endpoint setting, as Huawei's does).
+    /// the path of their endpoint setting, as Huawei's does). They use the main listener's `tls`.
     /// The listeners are those of the configuration at start-up (a reload that changes them says a restart is
     /// needed); each request uses the configuration of its arrival, as on the gateway's listener.
     package static func passthroughListeners(
-        configuration live: LiveConfiguration, finished: FinishedRequests = .none, logger: Logger,
+        configuration live: LiveConfiguration, finished: FinishedRequests = .none, tls: ListenerTLS? = nil,
+        logger: Logger,
         connections: ConnectionLimits = ConnectionLimits(), shutdownGrace: Duration? = nil,
         onListening: @escaping @Sendable (String, Int) async -> Void = { _, _ in }
     ) -> [any Service] {
@@ -108,10 +111,11 @@ package enum SpliceGateway {
             router.add(middleware: ErrorEnvelopeMiddleware())
             router.add(middleware: EarlyRefusalMiddleware(checks: checks))
             router.add(middleware: ConfigurationMiddleware(live: live))
+            router.add(middleware: CertificateClientMiddleware())
             router.add(middleware: PassthroughMiddleware(fixedRoute: route.name, finished: finished))
             let listening = ListeningFlag()
             let application = makeApplication(
-                router: router, host: listen.host, port: listen.port, checks: checks, services: [], logger: logger,
+                router: router, host: listen.host, port: listen.port, checks: checks, services: [], tls: tls, logger: logger,
                 connections: connections, shutdownGrace: shutdownGrace
             ) { port in
                 listening.set()
@@ -136,7 +140,8 @@ package enum SpliceGateway {
     /// Resolves the routes, then runs the gateway until SIGTERM/SIGINT and lets in-flight requests finish
     /// (bounded by `shutdownGrace`, at which those still running are answered 503 `shutting_down`).
     /// SIGHUP and `POST /admin/reload` read `source` again. A failure before the server listens is thrown as
-    /// `ListenError`. `warnAboutLiteralSecrets` is off for the demo, whose fake credentials are literal on purpose.
+    /// `ListenError`; TLS files that cannot be used, as `ConfigurationError`. `warnAboutLiteralSecrets` is off for
+    /// the demo, whose fake credentials are literal on purpose.
     package static func serve(
         _ loaded: LoadedConfiguration,
         source: ConfigurationSource,
@@ -147,6 +152,7 @@ package enum SpliceGateway {
         onPassthroughListening: @escaping @Sendable (_ route: String, _ port: Int) async -> Void = { _, _ in }
     ) async throws {
         let configuration = loaded.server
+        let tls = try configuration.tls.map { tls throws(ConfigurationError) in try ListenerTLS.load(tls) }
         let clients = UpstreamClients(logger: logger)
         let routes = RouteTable.resolve(loaded.routeConfigurations, environment: environment, transport: clients.transport(for:))
         logRoutes(routes, clientKeys: loaded.clientKeys, warnAboutLiteralSecrets: warnAboutLiteralSecrets, logger: logger)
@@ -165,7 +171,8 @@ package enum SpliceGateway {
         let connections = connectionLimits(configuration.connections, logger: logger)
         let listening = ListeningFlag()
         let listeners = passthroughListeners(
-            configuration: live, finished: finishedRequests(state: stateService.state, observers: []), logger: logger,
+            configuration: live, finished: finishedRequests(state: stateService.state, observers: []), tls: tls,
+            logger: logger,
             connections: connections,
             shutdownGrace: configuration.shutdownGrace
         ) { route, port in
@@ -176,11 +183,12 @@ package enum SpliceGateway {
             host: configuration.host, port: configuration.port, configuration: live, state: stateService.state,
             reloader: reloader,
             // Stopped in reverse order once the server has drained: the store last, after the final ledger entries.
-            services: [stateService, clients, ReloadOnSignal(reloader: reloader)] + listeners, logger: logger,
+            services: [stateService, clients, ReloadOnSignal(reloader: reloader)] + listeners, tls: tls, logger: logger,
             connections: connections, shutdownGrace: configuration.shutdownGrace
         ) { port in
             listening.set()
-            logger.info("listening", metadata: ["address": "http://\(configuration.host):\(port)"])
+            let scheme = tls == nil ? "http" : "https"
+            logger.info("listening", metadata: ["address": "\(scheme)://\(configuration.host):\(port)"])
             await onListening(port)
         }
         var groupConfiguration = ServiceGroupConfiguration(

@@ -9,6 +9,8 @@ package struct SpliceRequestContext: RequestContext {
     package var requestId: String = ""
     /// Who is calling and which routes it may use; set by `ClientAuthMiddleware`.
     package var client: ClientIdentity = .anonymous
+    /// The connection's verified TLS client certificate, when the listener asks for one (`tls.clientCA`).
+    package var peer: PeerCertificate?
     /// The configuration this request uses from start to end; set by `ConfigurationMiddleware`.
     package var configuration: GatewayConfiguration = .empty
     /// The connection, for what only it knows (the peer's address).
@@ -17,6 +19,7 @@ package struct SpliceRequestContext: RequestContext {
     package init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)
         self.channel = source.channel
+        self.peer = PeerCertificateBox.current?.certificate
     }
 
     /// The peer's address (read when asked: most requests never need it).

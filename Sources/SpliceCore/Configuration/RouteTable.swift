@@ -13,12 +13,14 @@ package struct Route: Sendable {
     package var reuseKey: ReuseKey?
 
     /// The provider, the upstream, a digest of the resolved credential values (never the values) and the
-    /// settings of the connection pool.
+    /// settings of the connection pool (its size and its trust).
     package struct ReuseKey: Sendable, Equatable {
         var provider: String
         var upstream: String
         var credentials: SHA256.Digest
         var maxConnections: Int
+        /// `tls.ca`'s path: the CA is read when the pool is made.
+        var trustedCA: String?
     }
 
     package enum State: Sendable {
@@ -174,7 +176,8 @@ package struct RouteTable: Sendable {
             }
             let key = Route.ReuseKey(
                 provider: provider.name, upstream: configuration.upstream.description,
-                credentials: credentialDigest(values), maxConnections: configuration.maxConnections)
+                credentials: credentialDigest(values), maxConnections: configuration.maxConnections,
+                trustedCA: configuration.tls?.ca.path)
             if let kept = previous?[configuration.name], kept.reuseKey == key {
                 routes.append(
                     Route(

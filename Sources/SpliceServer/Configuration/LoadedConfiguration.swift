@@ -29,7 +29,11 @@ package struct LoadedConfiguration: Sendable {
         if let host { server.host = host }
         if let port { server.port = port }
         let routeConfigurations = try RouteTable.loadConfigurations(directory: server.routesDirectory)
-        let clientKeys = ClientKeys(server.clients, environment: environment, directory: configDirectory)
+        // Unreadable, unparsable or mismatched TLS files: at the line of the key that names them.
+        let tlsProblems = TLSFiles.problems(server: server, routes: routeConfigurations)
+        guard tlsProblems.isEmpty else { throw ConfigurationError(tlsProblems) }
+        let clientKeys = ClientKeys(
+            server.clients, certificates: server.certificateClients, environment: environment, directory: configDirectory)
         return LoadedConfiguration(server: server, routeConfigurations: routeConfigurations, clientKeys: clientKeys)
     }
 }

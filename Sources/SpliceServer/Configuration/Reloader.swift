@@ -106,6 +106,7 @@ package final class Reloader: Sendable {
         let after = new.server
         if before.host != after.host { changed.append("host") }
         if before.port != after.port { changed.append("port") }
+        if before.tls?.files != after.tls?.files { changed.append("tls") }
         if before.connections != after.connections { changed.append("connections") }
         if before.shutdownGrace != after.shutdownGrace { changed.append("shutdownGraceSeconds") }
         if before.state != after.state { changed.append("state") }

@@ -13,7 +13,8 @@ package struct ClientAuthMiddleware: RouterMiddleware {
         _ request: Request, context: Context, next: (Request, Context) async throws -> Response
     ) async throws -> Response {
         let keys = context.configuration.clientKeys
-        guard keys.required else { return try await next(request, context) }
+        // A client already identified by its certificate (`CertificateClientMiddleware`) needs no key.
+        guard keys.required, context.client.name == nil else { return try await next(request, context) }
         guard let header = request.headers[.authorization], header.lowercased().hasPrefix("bearer "),
             let client = keys.access(forKey: String(header.dropFirst("bearer ".count)))
         else {

@@ -30,9 +30,11 @@ package final class UpstreamClients: Service {
         self.logger = logger
     }
 
-    /// The transport of one route, with a pool of its own; the route's previous client, if any, is retired.
+    /// The transport of one route, with a pool of its own and the route's upstream trust (`tls.ca`); the route's
+    /// previous client, if any, is retired.
     package func transport(for route: RouteConfiguration) -> any UpstreamTransport {
-        let client = HTTPClientTransport.makeClient(logger: logger, maximumConnections: route.maxConnections)
+        let client = HTTPClientTransport.makeClient(
+            logger: logger, maximumConnections: route.maxConnections, tls: UpstreamTLS.configuration(for: route))
         let budget = route.timeout * route.retries.attempts
         let previous = state.withLock { state -> (client: HTTPClient, budget: Duration)? in
             defer {

@@ -5,6 +5,7 @@ import NIOCore
 import NIOHTTP1
 import ServiceLifecycle
 import Hummingbird
+import NIOSSL
 import ProviderEmulators
 import SpliceCore
 import SpliceServer
@@ -21,6 +22,8 @@ struct GatewayHarness: Sendable {
     var state: GatewayState?
     /// Reloads the gateway's configuration from the harness's `source`, as SIGHUP does.
     var reloader: Reloader? = nil
+    /// The client `send` uses: a TLS test sets its own (trusting the test CA, with or without a client certificate).
+    var client: HTTPClient = GatewayHarness.client
 
     /// What the gateway answered.
     struct Answer: Sendable {
@@ -51,7 +54,7 @@ struct GatewayHarness: Sendable {
         request.method = method
         for (name, value) in headers { request.headers.add(name: name, value: value) }
         if let body { request.body = .bytes(ByteBuffer(bytes: body)) }
-        let response = try await Self.client.execute(request, timeout: .seconds(30))
+        let response = try await client.execute(request, timeout: .seconds(30))
         let bytes = try await response.body.collect(upTo: 8 * 1024 * 1024)
         let text = String(buffer: bytes)
         return Answer(
@@ -118,10 +121,12 @@ func withGateway<T: Sendable>(
     store: (any StateStore)? = nil,
     idempotencyTTL: Duration = .seconds(86_400),
     source makeSource: ((RunningEmulators) throws -> ConfigurationSource)? = nil,
+    tls: ListenerTLS? = nil,
+    emulatorTLS: TLSConfiguration? = nil,
     _ body: (GatewayHarness) async throws -> T
 ) async throws -> T {
     if let shared { return try await run(shared) }
-    return try await withProviderEmulators(credentials: credentials) { try await run($0) }
+    return try await withProviderEmulators(credentials: credentials, tls: emulatorTLS) { try await run($0) }
 
     func run(_ emulators: RunningEmulators) async throws -> T {
         let logs = LogCapture()
@@ -157,13 +162,14 @@ func withGateway<T: Sendable>(
         // Routes with `passthrough.listen` get their own listeners, which report their ports here.
         let (listenerPorts, listenerSink) = AsyncStream.makeStream(of: (String, Int).self)
         let listeners = SpliceGateway.passthroughListeners(
-            configuration: live, finished: SpliceGateway.finishedRequests(state: state, observers: []), logger: logger
+            configuration: live, finished: SpliceGateway.finishedRequests(state: state, observers: []), tls: tls,
+            logger: logger
         ) {
             listenerSink.yield(($0, $1))
         }
         let app = SpliceGateway.buildApplication(
             host: host, port: requestedPort, configuration: live, state: state, reloader: reloader,
-            services: listeners, logger: logger
+            services: listeners, tls: tls, logger: logger
         ) { port in portSink.yield(port) }
         let result: Result<T, any Error> = await withTaskGroup(of: Void.self) { group in
             if let state { group.addTask { await state.ledger.run() } }
@@ -184,8 +190,8 @@ func withGateway<T: Sendable>(
                 }
             }
             let harness = GatewayHarness(
-                emulators: emulators, baseURL: "http://127.0.0.1:\(port)", logs: logs, passthroughPorts: passthroughPorts,
-                state: state, reloader: reloader)
+                emulators: emulators, baseURL: "\(tls == nil ? "http" : "https")://127.0.0.1:\(port)", logs: logs,
+                passthroughPorts: passthroughPorts, state: state, reloader: reloader)
             do {
                 return .success(try await body(harness))
             } catch {
