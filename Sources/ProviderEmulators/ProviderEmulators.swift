@@ -1,4 +1,6 @@
 import Hummingbird
+import HummingbirdCore
+import HummingbirdTLS
 import Logging
 import NIOCore
 import ServiceLifecycle
@@ -12,6 +14,8 @@ import ServiceLifecycle
 ///   - recordedRequestLimit: How many of the latest requests each emulator keeps for `receivedRequests`
 ///     (and Tenovos for `authRequests`); older ones are dropped, so that a long-running `splice demo` does not
 ///     keep every request. Tests that send more requests than the default and check them all ask for more.
+///   - tls: With it, every emulator serves HTTPS only (with this server configuration) and its `baseURL` is
+///     `https://…`; the emulators' behaviour is otherwise the same.
 ///   - logger: Receives the emulators' `.debug` lines (never header values or bodies). Hummingbird's
 ///     own start-up lines are logged at `.notice` or above only.
 ///   - body: Runs while the emulators listen.
@@ -19,6 +23,7 @@ package func withProviderEmulators<T: Sendable>(
     credentials: EmulatorCredentials = .demo,
     host: String = "127.0.0.1",
     recordedRequestLimit: Int = RunningEmulators.defaultRecordedRequestLimit,
+    tls: TLSConfiguration? = nil,
     logger: Logger = Logger(label: "splice.emulators"),
     _ body: (RunningEmulators) async throws -> T
 ) async throws -> T {
@@ -41,10 +46,11 @@ package func withProviderEmulators<T: Sendable>(
         serverLogger.logLevel = .notice
     }
     let (events, eventSink) = AsyncStream.makeStream(of: StartupEvent.self)
+    let server = try tls.map { try HTTPServerBuilder.tls(.http1(), tlsConfiguration: $0) } ?? .http1()
 
     let applications: [any Service] = endpoints.map { endpoint in
-        makeApplication(for: endpoint, host: host, logger: serverLogger) { port in
-            endpoint.core.setPort(port)
+        makeApplication(for: endpoint, host: host, server: server, logger: serverLogger) { port in
+            endpoint.core.setPort(port, secure: tls != nil)
             eventSink.yield(.listening)
         }
     }
@@ -116,17 +122,19 @@ private enum StartupEvent: Sendable {
     case stopped((any Error)?)
 }
 
-/// A Hummingbird application that serves one emulator on an ephemeral port.
+/// A Hummingbird application that serves one emulator on an ephemeral port (`server`: HTTP/1.1, or it over TLS).
 private func makeApplication(
     for endpoint: any EmulatorEndpoint,
     host: String,
+    server: HTTPServerBuilder,
     logger: Logger,
     onListening: @escaping @Sendable (Int) -> Void
 ) -> some ApplicationProtocol {
-    Application(
+    return Application(
         responder: CallbackResponder<EmulatorRequestContext> { request, context in
             try await endpoint.respond(to: request, context: context)
         },
+        server: server,
         configuration: ApplicationConfiguration(address: .hostname(host, port: 0)),
         onServerRunning: { channel in
             onListening(channel.localAddress?.port ?? 0)

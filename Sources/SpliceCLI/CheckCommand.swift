@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import SpliceCore
+import SpliceServer
 
 /// `splice check`: validates configuration without serving. Never prints a secret.
 struct CheckCommand: AsyncParsableCommand {

@@ -87,9 +87,11 @@ struct DemoCommand: AsyncParsableCommand {
         let banner = DemoBanner(host: host, clientKeysFrom: clientKeys.required ? config : nil, stateFile: stateFile)
         do {
             try await withProviderEmulators(logger: emulatorLogger) { emulators in
+                let loaded = LoadedConfiguration(
+                    server: server, routeConfigurations: try DemoRoutes.make(emulators, huaweiListen: passthrough),
+                    clientKeys: clientKeys)
                 try await SpliceGateway.serve(
-                    configuration: server, routeConfigurations: DemoRoutes.make(emulators, huaweiListen: passthrough),
-                    clientKeys: clientKeys, environment: [:], warnAboutLiteralSecrets: false, logger: logger,
+                    loaded, source: .fixed(loaded), environment: [:], warnAboutLiteralSecrets: false, logger: logger,
                     onListening: { port in banner.gatewayListening(port: port) },
                     onPassthroughListening: { _, port in banner.passthroughListening(port: port) })
             }

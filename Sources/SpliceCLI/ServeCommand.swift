@@ -36,11 +36,14 @@ struct ServeCommand: AsyncParsableCommand {
         let logger = logging.bootstrap()
         do {
             try await SpliceGateway.serve(
-                configuration: loaded.server, routeConfigurations: loaded.routeConfigurations,
-                clientKeys: loaded.clientKeys, environment: ProcessInfo.processInfo.environment, logger: logger)
+                loaded, source: configurationFiles.source(host: host, port: port),
+                environment: ProcessInfo.processInfo.environment, logger: logger)
         } catch let error as ListenError {
             printError("splice: \(error)")
             throw ExitCode(2)
+        } catch let error as ConfigurationError {
+            for problem in error.problems { printError(problem.description) }
+            throw ExitCode(1)
         } catch let error as StateOpenError {
             printError("splice: \(error)")
             throw ExitCode(1)

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import SpliceCore
+import SpliceServer
 
 /// `splice`: the gateway's command line.
 @main
@@ -47,7 +48,12 @@ struct ConfigurationOptions: ParsableArguments {
 
     /// Reads the config file and the route files, with these flags (and `host`, `port`) applied over the file.
     func load(host: String? = nil, port: Int? = nil) throws(ConfigurationError) -> LoadedConfiguration {
-        try LoadedConfiguration.load(config: config, routes: routes, host: host, port: port)
+        try source(host: host, port: port).read()
+    }
+
+    /// The same files and flags, read again at every reload.
+    func source(host: String? = nil, port: Int? = nil) -> ConfigurationSource {
+        .files(config: config, routes: routes, host: host, port: port, environment: ProcessInfo.processInfo.environment)
     }
 }
 

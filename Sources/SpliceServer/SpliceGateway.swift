@@ -9,7 +9,7 @@ import SpliceCore
 
 /// Builds the gateway application. The CLI and the tests both call this.
 package enum SpliceGateway {
-    /// The Hummingbird application serving the contract's endpoints for `routes`.
+    /// The Hummingbird application serving the contract's endpoints for `routes` (a configuration no reload replaces).
     package static func buildApplication(
         host: String,
         port: Int,
@@ -17,8 +17,30 @@ package enum SpliceGateway {
         clientKeys: ClientKeys = .none,
         state: GatewayState? = nil,
         observers: [any FinishedRequestObserver] = [],
-        console: (@Sendable () -> ConsoleConfiguration)? = nil,
         services: [any Service] = [],
+        logger: Logger,
+        connections: ConnectionLimits = ConnectionLimits(),
+        shutdownGrace: Duration? = nil,
+        onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+    ) -> some ApplicationProtocol {
+        let live = LiveConfiguration(
+            GatewayConfiguration(generation: 1, routes: routes, clientKeys: clientKeys, idempotency: state?.idempotency))
+        return buildApplication(
+            host: host, port: port, configuration: live, state: state, observers: observers, services: services,
+            logger: logger, connections: connections, shutdownGrace: shutdownGrace, onServerRunning: onServerRunning)
+    }
+
+    /// The Hummingbird application serving the contract's endpoints for the configuration `live` holds, which
+    /// `reloader` (when given: `POST /admin/reload`) may replace.
+    package static func buildApplication(
+        host: String,
+        port: Int,
+        configuration live: LiveConfiguration,
+        state: GatewayState?,
+        observers: [any FinishedRequestObserver] = [],
+        reloader: Reloader? = nil,
+        services: [any Service] = [],
+        tls: ListenerTLS? = nil,
         logger: Logger,
         connections: ConnectionLimits = ConnectionLimits(),
         shutdownGrace: Duration? = nil,
@@ -29,29 +51,28 @@ package enum SpliceGateway {
         let (activity, observers) = ActivityWindow.among(observers)
         let finished = finishedRequests(state: state, observers: observers)
         let router = Router(context: SpliceRequestContext.self)
-        // Order matters: the request id must be set before any error is rendered.
+        // Order matters: the request id must be set before any error is rendered, the configuration before
+        // anything reads it.
         router.add(middleware: RequestIdMiddleware())
         router.add(middleware: ErrorEnvelopeMiddleware())
         router.add(middleware: EarlyRefusalMiddleware(checks: checks))
+        router.add(middleware: ConfigurationMiddleware(live: live))
+        router.add(middleware: CertificateClientMiddleware())
         // `/{route}/…`: the providers' own APIs, identified in each provider's own credential slot.
-        router.add(
-            middleware: PassthroughMiddleware(
-                service: PassthroughService(routes: routes, clientKeys: clientKeys), finished: finished))
+        router.add(middleware: PassthroughMiddleware(finished: finished))
 
-        let protected = router.group().add(middleware: ClientAuthMiddleware(keys: clientKeys))
+        let protected = router.group().add(middleware: ClientAuthMiddleware())
         // `/complete` has its own group so that a request client authentication refuses is in the ledger too.
         let complete = router.group().add(middleware: UnauthenticatedLedgerMiddleware(finished: finished))
-            .add(middleware: ClientAuthMiddleware(keys: clientKeys))
-        CompleteController(service: CompletionService(routes: routes, idempotency: state?.idempotency), finished: finished)
-            .addRoutes(to: complete)
-        StatusController(routes: routes).addRoutes(publicGroup: router.group(), protectedGroup: protected)
+            .add(middleware: ClientAuthMiddleware())
+        CompleteController(finished: finished).addRoutes(to: complete)
+        StatusController().addRoutes(publicGroup: router.group(), protectedGroup: protected)
         if let state { LedgerController(state: state).addRoutes(to: protected) }
-        let started = ConsoleConfiguration(routes: routes, generation: 1, loadedAt: Date())
-        ConsoleController(configuration: console ?? { started }, activity: activity, state: state, clientKeys: clientKeys)
-            .addRoutes(to: router)
+        if let reloader { AdminController(reloader: reloader).addRoutes(to: router.group()) }
+        ConsoleController(activity: activity, state: state).addRoutes(to: router)
 
         return makeApplication(
-            router: router, host: host, port: port, checks: checks, services: services, logger: logger,
+            router: router, host: host, port: port, checks: checks, services: services, tls: tls, logger: logger,
             connections: connections, shutdownGrace: shutdownGrace, onServerRunning: onServerRunning)
     }
 
@@ -59,12 +80,12 @@ package enum SpliceGateway {
     /// early refusals, and answers for what is still running at the drain limit.
     static func makeApplication(
         router: Router<SpliceRequestContext>, host: String, port: Int, checks: RequestHeadChecks,
-        services: [any Service], logger: Logger, connections: ConnectionLimits, shutdownGrace: Duration?,
+        services: [any Service], tls: ListenerTLS? = nil, logger: Logger, connections: ConnectionLimits, shutdownGrace: Duration?,
         onServerRunning: @escaping @Sendable (Int) async -> Void
     ) -> some ApplicationProtocol {
         Application(
             responder: DrainResponder(inner: router.buildResponder(), drain: shutdownGrace.map(ShutdownDrain.init)),
-            server: .splice(connections: connections, checks: checks, logger: logger),
+            server: .splice(connections: connections, checks: checks, tls: tls, logger: logger),
             configuration: .init(
                 address: .hostname(host, port: port), serverName: "splice",
                 availableConnectionsDelegate: ConnectionLimiter(maximum: connections.maximumConnections, logger: logger)),
@@ -74,16 +95,18 @@ package enum SpliceGateway {
     }
 
     /// One listener per route with `passthrough.listen`, serving that route alone at its root (for SDKs that drop
-    /// the path of their endpoint setting, as Huawei's does).
+    /// the path of their endpoint setting, as Huawei's does). They use the main listener's `tls`.
+    /// The listeners are those of the configuration at start-up (a reload that changes them says a restart is
+    /// needed); each request uses the configuration of its arrival, as on the gateway's listener.
     package static func passthroughListeners(
-        routes: RouteTable, clientKeys: ClientKeys = .none, finished: FinishedRequests = .none, logger: Logger,
+        configuration live: LiveConfiguration, finished: FinishedRequests = .none, tls: ListenerTLS? = nil,
+        logger: Logger,
         connections: ConnectionLimits = ConnectionLimits(), shutdownGrace: Duration? = nil,
         onListening: @escaping @Sendable (String, Int) async -> Void = { _, _ in }
     ) -> [any Service] {
-        let service = PassthroughService(routes: routes, clientKeys: clientKeys)
         // No gateway endpoint here: every path is the route's, whatever its body size.
         let checks = RequestHeadChecks(limitedPaths: [], maximumBodyBytes: ServerConfiguration.maximumRequestBytes)
-        return routes.routes.compactMap { route -> (any Service)? in
+        return live.current.routes.routes.compactMap { route -> (any Service)? in
             guard route.configuration.passthrough.enabled, let listen = route.configuration.passthrough.listen else {
                 return nil
             }
@@ -91,10 +114,12 @@ package enum SpliceGateway {
             router.add(middleware: RequestIdMiddleware())
             router.add(middleware: ErrorEnvelopeMiddleware())
             router.add(middleware: EarlyRefusalMiddleware(checks: checks))
-            router.add(middleware: PassthroughMiddleware(service: service, fixedRoute: route.name, finished: finished))
+            router.add(middleware: ConfigurationMiddleware(live: live))
+            router.add(middleware: CertificateClientMiddleware())
+            router.add(middleware: PassthroughMiddleware(fixedRoute: route.name, finished: finished))
             let listening = ListeningFlag()
             let application = makeApplication(
-                router: router, host: listen.host, port: listen.port, checks: checks, services: [], logger: logger,
+                router: router, host: listen.host, port: listen.port, checks: checks, services: [], tls: tls, logger: logger,
                 connections: connections, shutdownGrace: shutdownGrace
             ) { port in
                 listening.set()
@@ -111,7 +136,8 @@ package enum SpliceGateway {
 
     /// The gateway's own endpoints: their request bodies are limited to `maximumRequestBytes`.
     static let endpoints: Set<String> = [
-        "/complete", "/routes", "/livez", "/readyz", "/ledger", "/console", "/console/login", "/console/logout",
+        "/complete", "/routes", "/livez", "/readyz", "/ledger", "/admin/reload", "/console", "/console/login",
+        "/console/logout",
     ]
 
     /// How long after the drain limit the answers given at it may take to be written, before the
@@ -120,45 +146,41 @@ package enum SpliceGateway {
 
     /// Resolves the routes, then runs the gateway until SIGTERM/SIGINT and lets in-flight requests finish
     /// (bounded by `shutdownGrace`, at which those still running are answered 503 `shutting_down`).
-    /// A failure before the server listens is thrown as `ListenError`.
-    /// `warnAboutLiteralSecrets` is off for the demo, whose fake credentials are literal on purpose.
+    /// SIGHUP and `POST /admin/reload` read `source` again. A failure before the server listens is thrown as
+    /// `ListenError`; TLS files that cannot be used, as `ConfigurationError`. `warnAboutLiteralSecrets` is off for
+    /// the demo, whose fake credentials are literal on purpose.
     package static func serve(
-        configuration: ServerConfiguration,
-        routeConfigurations: [RouteConfiguration],
-        clientKeys: ClientKeys,
+        _ loaded: LoadedConfiguration,
+        source: ConfigurationSource,
         environment: [String: String],
         warnAboutLiteralSecrets: Bool = true,
         logger: Logger,
         onListening: @escaping @Sendable (Int) async -> Void = { _ in },
         onPassthroughListening: @escaping @Sendable (_ route: String, _ port: Int) async -> Void = { _, _ in }
     ) async throws {
+        let configuration = loaded.server
+        let tls = try configuration.tls.map { tls throws(ConfigurationError) in try ListenerTLS.load(tls) }
         let clients = UpstreamClients(logger: logger)
-        let routes = RouteTable.resolve(routeConfigurations, environment: environment, transport: clients.transport(for:))
-        if warnAboutLiteralSecrets {
-            for warning in routes.warnings { logger.warning("\(warning.description)") }
-        }
-        for route in routes.routes {
-            if let reason = route.unavailableReason {
-                logger.warning("route unavailable", metadata: ["route": "\(route.name)", "reason": "\(reason)"])
-            } else {
-                logger.info("route ready", metadata: ["route": "\(route.name)", "provider": "\(route.provider.name)"])
-            }
-        }
-        for unresolved in clientKeys.unresolved {
-            logger.warning(
-                "client key unresolved: that client cannot authenticate",
-                metadata: ["client": "\(unresolved.name)", "reason": "\(unresolved.reason)"])
-        }
+        let routes = RouteTable.resolve(loaded.routeConfigurations, environment: environment, transport: clients.transport(for:))
+        logRoutes(routes, clientKeys: loaded.clientKeys, warnAboutLiteralSecrets: warnAboutLiteralSecrets, logger: logger)
         let stateService = try await StateService.open(
             configuration.state, idempotencyTTL: configuration.idempotencyTTL, environment: environment,
             configDirectory: configuration.configDirectory, logger: logger)
         logger.info("state store", metadata: ["location": "\(stateService.state.location)"])
+        let live = LiveConfiguration(
+            GatewayConfiguration(
+                generation: 1, server: configuration, routes: routes, clientKeys: loaded.clientKeys,
+                idempotency: stateService.state.idempotency))
+        let reloader = Reloader(
+            live: live, source: source, environment: environment, idempotency: stateService.state.idempotency,
+            warnAboutLiteralSecrets: warnAboutLiteralSecrets, logger: logger, transport: clients.transport(for:),
+            retireRoutes: clients.retireRoutes(notIn:))
         let connections = connectionLimits(configuration.connections, logger: logger)
         let listening = ListeningFlag()
         // The console's last 15 minutes: fed by the main listener and the routes' own ones alike.
         let activity = ActivityWindow()
         let listeners = passthroughListeners(
-            routes: routes, clientKeys: clientKeys, finished: finishedRequests(state: stateService.state, observers: [activity]),
+            configuration: live, finished: finishedRequests(state: stateService.state, observers: [activity]), tls: tls,
             logger: logger,
             connections: connections,
             shutdownGrace: configuration.shutdownGrace
@@ -167,14 +189,15 @@ package enum SpliceGateway {
             await onPassthroughListening(route, port)
         }
         let app = buildApplication(
-            host: configuration.host, port: configuration.port, routes: routes, clientKeys: clientKeys,
-            state: stateService.state, observers: [activity],
+            host: configuration.host, port: configuration.port, configuration: live, state: stateService.state,
+            observers: [activity], reloader: reloader,
             // Stopped in reverse order once the server has drained: the store last, after the final ledger entries.
-            services: [stateService, clients] + listeners, logger: logger, connections: connections,
-            shutdownGrace: configuration.shutdownGrace
+            services: [stateService, clients, ReloadOnSignal(reloader: reloader)] + listeners, tls: tls, logger: logger,
+            connections: connections, shutdownGrace: configuration.shutdownGrace
         ) { port in
             listening.set()
-            logger.info("listening", metadata: ["address": "http://\(configuration.host):\(port)"])
+            let scheme = tls == nil ? "http" : "https"
+            logger.info("listening", metadata: ["address": "\(scheme)://\(configuration.host):\(port)"])
             await onListening(port)
         }
         var groupConfiguration = ServiceGroupConfiguration(
@@ -193,6 +216,28 @@ package enum SpliceGateway {
                 throw ListenError(host: configuration.host, port: configuration.port, reason: "\(error)")
             }
             throw error
+        }
+    }
+
+    /// One line per route (ready, or why not), the literal-secret warnings and the client keys that did not resolve:
+    /// at start-up and after each reload.
+    static func logRoutes(
+        _ routes: RouteTable, clientKeys: ClientKeys, warnAboutLiteralSecrets: Bool, logger: Logger
+    ) {
+        if warnAboutLiteralSecrets {
+            for warning in routes.warnings { logger.warning("\(warning.description)") }
+        }
+        for route in routes.routes {
+            if let reason = route.unavailableReason {
+                logger.warning("route unavailable", metadata: ["route": "\(route.name)", "reason": "\(reason)"])
+            } else {
+                logger.info("route ready", metadata: ["route": "\(route.name)", "provider": "\(route.provider.name)"])
+            }
+        }
+        for unresolved in clientKeys.unresolved {
+            logger.warning(
+                "client key unresolved: that client cannot authenticate",
+                metadata: ["client": "\(unresolved.name)", "reason": "\(unresolved.reason)"])
         }
     }
 }

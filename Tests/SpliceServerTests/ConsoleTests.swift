@@ -118,6 +118,29 @@ import Testing
         }
     }
 
+    /// The page shows the configuration each request uses: after a reload, its generation, time and routes.
+    @Test func aReloadShowsOnThePage() async throws {
+        let folder = try ReloadTests.RoutesFolder()
+        defer { folder.delete() }
+        try await withGateway(source: { emulators in
+            try folder.spatialgen(emulators)
+            return folder.source
+        }) { gateway in
+            let before = try await gateway.get("/console").bodyText
+            #expect(before.contains(#"generation <span id="generation">1</span>"#), "\(before)")
+            #expect(before.contains(#"id="route-spatialgen""#))
+            #expect(!before.contains(#"id="route-autorender""#))
+            try folder.autorender(gateway.emulators)
+            let reload = try await gateway.post("", path: "/admin/reload", headers: [])
+            #expect(reload.status == 200, "\(reload.bodyText)")
+            let loadedAt = try #require(reload.json?["loadedAt"]?.stringValue)
+            let after = try await gateway.get("/console").bodyText
+            #expect(after.contains(#"generation <span id="generation">2</span>"#))
+            #expect(after.contains("loaded \(loadedAt)"), "\(after)")
+            #expect(after.contains(#"id="route-autorender""#))
+        }
+    }
+
     // MARK: Access
 
     @Test func withClientKeysThePageAsksForOne() async throws {
@@ -234,6 +257,23 @@ import Testing
         let run = try CommandLineTests.run(["--version"])
         #expect(run.status == 0)
         #expect(run.output.trimmingCharacters(in: .whitespacesAndNewlines) == SpliceVersion.current)
+    }
+
+    /// A client identified by its TLS certificate needs no key, and sees only its routes.
+    @Test func aCertificateClientSeesItsPageWithoutAKey() async throws {
+        let certificates = try DevCertificates.primary.get()
+        let tls = try certificates.listener(clientCA: certificates, require: true)
+        try await withGateway(clientKeys: MutualTLSTests.clients, tls: tls) { gateway in
+            try await certificates.withClient(identity: "edit-bay-1") { client in
+                var gateway = gateway
+                gateway.client = client
+                let page = try await gateway.get("/console")
+                #expect(page.status == 200, "\(page.bodyText)")
+                #expect(page.bodyText.contains("client <strong>bay-1</strong>"))
+                #expect(page.bodyText.contains(#"id="route-autorender""#))
+                #expect(!page.bodyText.contains(#"id="route-tenovos""#))
+            }
+        }
     }
 
     @Test func withoutClientKeysLoginJustGoesToThePage() async throws {

@@ -12,6 +12,7 @@ final class EmulatorCore: Sendable {
     private struct State {
         var host: String
         var port: Int?
+        var secure = false
         var fault: EmulatorFault?
         var requests: RecentRequests
     }
@@ -35,16 +36,19 @@ final class EmulatorCore: Sendable {
         self.state = Mutex(State(host: host, requests: RecentRequests(limit: recordLimit)))
     }
 
-    /// Records the port the server is listening on.
-    func setPort(_ port: Int) {
-        self.state.withLock { $0.port = port }
+    /// Records the port the server is listening on, and whether it serves HTTPS.
+    func setPort(_ port: Int, secure: Bool = false) {
+        self.state.withLock {
+            $0.port = port
+            $0.secure = secure
+        }
     }
 
-    /// `http://host:port` plus the path prefix.
+    /// `http://host:port` (`https://` when secure) plus the path prefix.
     var baseURL: String {
-        let (host, port) = self.state.withLock { ($0.host, $0.port ?? 0) }
+        let (host, port, secure) = self.state.withLock { ($0.host, $0.port ?? 0, $0.secure) }
         let hostPart = host.contains(":") ? "[\(host)]" : host
-        return "http://\(hostPart):\(port)\(self.pathPrefix)"
+        return "\(secure ? "https" : "http")://\(hostPart):\(port)\(self.pathPrefix)"
     }
 
     func setFault(_ fault: EmulatorFault?) {

@@ -25,6 +25,8 @@ package struct ClientKeys: Sendable {
     }
 
     let entries: [Entry]
+    /// Clients identified by a verified TLS client certificate instead of a key (`access(forCertificate:)`).
+    let certificateClients: [ClientCertificateConfiguration]
     /// Whether clients must authenticate (any client is configured, resolved or not).
     package let required: Bool
     /// Clients whose key reference did not resolve (they cannot authenticate), with the reason.
@@ -32,15 +34,23 @@ package struct ClientKeys: Sendable {
 
     package static let none = ClientKeys(entries: [], required: false, unresolved: [])
 
-    init(entries: [Entry], required: Bool, unresolved: [(name: String, reason: String)]) {
+    init(
+        entries: [Entry], required: Bool, unresolved: [(name: String, reason: String)],
+        certificateClients: [ClientCertificateConfiguration] = []
+    ) {
         self.entries = entries
+        self.certificateClients = certificateClients
         self.required = required
         self.unresolved = unresolved
     }
 
     /// Resolves every client's key. A key that does not resolve, or holds a control character (it could not be
     /// sent in a header), leaves its client unable to authenticate, with the reason (never the key).
-    package init(_ configurations: [ClientKeyConfiguration], environment: [String: String], directory: String) {
+    /// `certificates`: the clients identified by certificate instead (they, too, make authentication required).
+    package init(
+        _ configurations: [ClientKeyConfiguration], certificates: [ClientCertificateConfiguration] = [],
+        environment: [String: String], directory: String
+    ) {
         var entries: [Entry] = []
         var unresolved: [(name: String, reason: String)] = []
         for client in configurations {
@@ -54,7 +64,9 @@ package struct ClientKeys: Sendable {
                 unresolved.append((name: client.name, reason: failure.reason))
             }
         }
-        self.init(entries: entries, required: !configurations.isEmpty, unresolved: unresolved)
+        self.init(
+            entries: entries, required: !configurations.isEmpty || !certificates.isEmpty, unresolved: unresolved,
+            certificateClients: certificates)
     }
 
     /// The client of that name (whose key a signature is checked against), or `nil`.

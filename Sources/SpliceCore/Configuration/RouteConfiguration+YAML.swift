@@ -2,7 +2,7 @@ import Yams
 
 extension RouteConfiguration {
     static let topLevelKeys = [
-        "provider", "upstream", "credentials", "defaults", "timeoutSeconds", "maxConnections", "retries", "passthrough", "options",
+        "provider", "upstream", "credentials", "defaults", "timeoutSeconds", "maxConnections", "retries", "passthrough", "options", "tls",
     ]
     static let defaultsKeys = ["projectId"]
     static let retriesKeys = ["attempts", "maxDelaySeconds"]
@@ -42,6 +42,7 @@ extension RouteConfiguration {
         var passthrough = PassthroughConfiguration()
         var options: [String: String] = [:]
         var optionsNode: Node?
+        var tls: UpstreamTLSConfiguration?
 
         for member in members {
             switch member.key {
@@ -103,6 +104,8 @@ extension RouteConfiguration {
                 if let parsed = parsePassthrough(member.value, reader: &reader) { passthrough = parsed }
             case "options":
                 optionsNode = member.value
+            case "tls":
+                tls = UpstreamTLSConfiguration.parse(member.value, directory: directory, reader: &reader)
             default:
                 reader.reportUnknownKey(member.key, at: member.keyNode, known: topLevelKeys, in: "a route file")
             }
@@ -138,10 +141,11 @@ extension RouteConfiguration {
         guard reader.problems.isEmpty, let providerName, let provider, let upstream else {
             return .failure(ConfigurationError(reader.problems))
         }
-        let route = RouteConfiguration(
+        var route = RouteConfiguration(
             name: name, provider: providerName, upstream: upstream, credentials: credentials, defaults: defaults,
             timeout: timeout, maxConnections: maxConnections, retries: retries, passthrough: passthrough, options: options, file: file,
             directory: directory)
+        route.tls = tls
         let providerProblems = provider.validate(route: route)
         guard providerProblems.isEmpty else {
             let line = optionsNode?.mark?.line ?? root.mark?.line ?? 1

@@ -16,6 +16,8 @@ package struct RouteConfiguration: Sendable {
     package var passthrough: PassthroughConfiguration
     /// Provider-specific settings (`options:`), validated by the provider.
     package var options: [String: String]
+    /// A CA trusted for the upstream in addition to the system's (`tls.ca`); `nil`: the system's only.
+    package var tls: UpstreamTLSConfiguration?
     /// The route file, for messages.
     package var file: String
     /// The folder of the route file: `${file:PATH}` references are relative to it.

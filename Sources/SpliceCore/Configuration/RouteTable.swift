@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 
 /// A route ready to serve, or unavailable because a credential reference did not resolve.
@@ -7,6 +8,20 @@ package struct Route: Sendable {
     package var state: State
     /// The route's own way to its upstream (its own connection pool).
     package var transport: any UpstreamTransport
+    /// What a reload compares to decide whether this route keeps its transport and authenticator (and so its
+    /// Tenovos session); `nil` for an unavailable route, which has nothing worth keeping.
+    package var reuseKey: ReuseKey?
+
+    /// The provider, the upstream, a digest of the resolved credential values (never the values) and the
+    /// settings of the connection pool (its size and its trust).
+    package struct ReuseKey: Sendable, Equatable {
+        var provider: String
+        var upstream: String
+        var credentials: SHA256.Digest
+        var maxConnections: Int
+        /// `tls.ca`'s path: the CA is read when the pool is made.
+        var trustedCA: String?
+    }
 
     package enum State: Sendable {
         case ready(any UpstreamAuthenticator)
@@ -108,11 +123,14 @@ package struct RouteTable: Sendable {
     /// Resolves each route's credential references; a route whose references do not all resolve is unavailable,
     /// and so is one with a secret shorter than `minimumSecretLength` or a value holding a control character.
     /// `transport` gives each route its way to its upstream; `clock` is the wall clock its authenticator reads.
+    /// A route of `previous` (the configuration a reload replaces) with the same `ReuseKey` is kept as it was:
+    /// its transport, and its authenticator with whatever session it holds.
     package static func resolve(
         _ configurations: [RouteConfiguration],
         registry: ProviderRegistry = .standard,
         environment: [String: String],
         clock: WallClock = .system,
+        reusing previous: RouteTable? = nil,
         transport: (RouteConfiguration) -> any UpstreamTransport
     ) -> RouteTable {
         var routes: [Route] = []
@@ -149,19 +167,42 @@ package struct RouteTable: Sendable {
                     }
                 }
             }
-            let routeTransport = transport(configuration)
-            let state: Route.State
-            if missing.isEmpty {
-                state = .ready(
-                    provider.makeAuthenticator(
-                        route: configuration, credentials: ResolvedCredentials(values), transport: routeTransport,
-                        clock: clock))
-            } else {
-                state = .unavailable(reason: missing.joined(separator: "; "))
+            guard missing.isEmpty else {
+                routes.append(
+                    Route(
+                        configuration: configuration, provider: provider,
+                        state: .unavailable(reason: missing.joined(separator: "; ")), transport: transport(configuration)))
+                continue
             }
-            routes.append(Route(configuration: configuration, provider: provider, state: state, transport: routeTransport))
+            let key = Route.ReuseKey(
+                provider: provider.name, upstream: configuration.upstream.description,
+                credentials: credentialDigest(values), maxConnections: configuration.maxConnections,
+                trustedCA: configuration.tls?.ca.path)
+            if let kept = previous?[configuration.name], kept.reuseKey == key {
+                routes.append(
+                    Route(
+                        configuration: configuration, provider: provider, state: kept.state, transport: kept.transport,
+                        reuseKey: key))
+                continue
+            }
+            let routeTransport = transport(configuration)
+            let authenticator = provider.makeAuthenticator(
+                route: configuration, credentials: ResolvedCredentials(values), transport: routeTransport, clock: clock)
+            routes.append(
+                Route(
+                    configuration: configuration, provider: provider, state: .ready(authenticator),
+                    transport: routeTransport, reuseKey: key))
         }
         return RouteTable(routes: routes, warnings: warnings)
+    }
+
+    /// SHA-256 over the sorted `key=value` lines: equal exactly when every resolved value is equal.
+    private static func credentialDigest(_ values: [String: String]) -> SHA256.Digest {
+        var hash = SHA256()
+        for (key, value) in values.sorted(by: { $0.key < $1.key }) {
+            hash.update(data: Array("\(key.utf8.count):\(key)=\(value.utf8.count):\(value)\n".utf8))
+        }
+        return hash.finalize()
     }
 }
 

@@ -23,6 +23,7 @@ extension ServerConfiguration {
             return configuration  // an empty file: all defaults
         }
         guard let members = reader.mapping(root, what: "the config file") else { throw ConfigurationError(reader.problems) }
+        var clientsNode: Node?
         for member in members {
             switch member.key {
             case "host":
@@ -47,7 +48,10 @@ extension ServerConfiguration {
             case let key where ConnectionLimits.keys.contains(key):
                 configuration.connections.parse(key, member.value, reader: &reader)
             case "clients":
-                configuration.clients = parseClients(member.value, reader: &reader)
+                clientsNode = member.value
+                (configuration.clients, configuration.certificateClients) = parseClients(member.value, reader: &reader)
+            case "tls":
+                configuration.tls = ListenerTLSConfiguration.parse(member.value, directory: directory, reader: &reader)
             case "state":
                 guard let text = reader.string(member.value, key: "state") else { continue }
                 do {
@@ -60,6 +64,10 @@ extension ServerConfiguration {
             default:
                 reader.reportUnknownKey(member.key, at: member.keyNode, known: keys, in: "the config file")
             }
+        }
+        // A certificate is only ever asked for, and verified, with a client CA.
+        if !configuration.certificateClients.isEmpty && configuration.tls?.clientCA == nil && reader.problems.isEmpty {
+            reader.report(clientsNode, "clients identified by 'certificate' need 'tls.clientCA' (the CA their certificates verify against)")
         }
         guard reader.problems.isEmpty else { throw ConfigurationError(reader.problems) }
         return configuration
@@ -85,16 +93,20 @@ extension ServerConfiguration {
         return ttl
     }
 
-    private static func parseClients(_ node: Node, reader: inout YAMLReader) -> [ClientKeyConfiguration] {
+    private static func parseClients(
+        _ node: Node, reader: inout YAMLReader
+    ) -> (keys: [ClientKeyConfiguration], certificates: [ClientCertificateConfiguration]) {
         guard case .sequence(let sequence) = node else {
-            reader.report(node, "'clients' must be a list of {name, key, routes}")
-            return []
+            reader.report(node, "'clients' must be a list of {name, key or certificate, routes}")
+            return ([], [])
         }
         var clients: [ClientKeyConfiguration] = []
+        var certificates: [ClientCertificateConfiguration] = []
         for element in sequence {
             guard let entries = reader.mapping(element, what: "a client") else { continue }
             var name: String?
             var key: SecretReference?
+            var match: CertificateMatch?
             var routes: Set<String>?
             for entry in entries {
                 switch entry.key {
@@ -102,16 +114,58 @@ extension ServerConfiguration {
                 case "key":
                     guard let text = reader.string(entry.value, key: "key") else { continue }
                     do { key = try SecretReference(parsing: text) } catch { reader.report(entry.value, "'key': \(error.reason)") }
+                case "certificate": match = parseCertificateMatch(entry.value, reader: &reader)
                 case "routes": routes = reader.stringList(entry.value, key: "routes").map(Set.init)
                 default: reader.reportUnknownKey(entry.key, at: entry.keyNode, known: clientKeys, in: "a client")
                 }
             }
-            guard let name, let key else {
-                reader.report(element, "a client needs 'name' and 'key'")
+            let hasKey = entries.contains { $0.key == "key" }
+            let hasCertificate = entries.contains { $0.key == "certificate" }
+            guard hasKey != hasCertificate else {
+                reader.report(element, "a client needs exactly one of 'key' or 'certificate'")
                 continue
             }
-            clients.append(ClientKeyConfiguration(name: name, key: key, routes: routes))
+            guard let name else {
+                reader.report(element, "a client needs 'name' and 'key' (or 'certificate')")
+                continue
+            }
+            if let key {
+                clients.append(ClientKeyConfiguration(name: name, key: key, routes: routes))
+            } else if let match {
+                certificates.append(ClientCertificateConfiguration(name: name, match: match, routes: routes))
+            }
         }
-        return clients
+        return (clients, certificates)
+    }
+
+    /// `certificate: {subject: "CN=…"}` or `{san: "…"}`: exactly one of the two.
+    private static func parseCertificateMatch(_ node: Node, reader: inout YAMLReader) -> CertificateMatch? {
+        guard let entries = reader.mapping(node, what: "a client's 'certificate'") else { return nil }
+        var match: CertificateMatch?
+        for entry in entries {
+            switch entry.key {
+            case "subject":
+                guard let subject = reader.string(entry.value, key: "certificate.subject") else { continue }
+                guard subject.contains("=") else {
+                    reader.report(entry.value, "'certificate.subject' must be a distinguished name such as \"CN=edit-bay-3\"")
+                    continue
+                }
+                match = .subject(subject)
+            case "san":
+                guard let san = reader.string(entry.value, key: "certificate.san") else { continue }
+                guard !san.isEmpty else {
+                    reader.report(entry.value, "'certificate.san' must not be empty")
+                    continue
+                }
+                match = .san(san)
+            default:
+                reader.reportUnknownKey(entry.key, at: entry.keyNode, known: clientCertificateKeys, in: "a client's 'certificate'")
+            }
+        }
+        guard entries.count == 1, entries[0].key == "subject" || entries[0].key == "san" else {
+            if entries.count != 1 { reader.report(node, "a client's 'certificate' needs exactly one of 'subject' or 'san'") }
+            return nil
+        }
+        return match
     }
 }

@@ -13,6 +13,8 @@ package struct GatewayError: Error, Sendable, Equatable {
     package var upstream: Upstream?
     /// The provider's `Retry-After`, passed on with 429s.
     package var retryAfter: String?
+    /// Every `FILE:LINE: message` of a configuration a reload refused (`error.problems`, only then).
+    package var problems: [String] = []
 
     /// What the provider said, where it said something.
     package struct Upstream: Sendable, Equatable {
@@ -70,6 +72,8 @@ package struct GatewayError: Error, Sendable, Equatable {
         package static let idempotencyKeyInUse = Code("idempotency_key_in_use", .gateway, 409, retryable: true)
         /// The state store cannot be written or read.
         package static let stateUnavailable = Code("state_unavailable", .gateway, 503, retryable: true)
+        /// A reload found problems in the configuration on disk; the one in use is kept.
+        package static let invalidConfiguration = Code("invalid_configuration", .gateway, 422)
         /// Splice is stopping and the drain limit passed before the answer came.
         package static let shuttingDown = Code("shutting_down", .gateway, 503, retryable: true)
     }
@@ -146,6 +150,15 @@ extension GatewayError {
 
     package static let unauthorized = GatewayError(
         .unauthorized, message: "this gateway requires a client key: send 'Authorization: Bearer <key>'")
+
+    /// The reload's problems, each as `FILE:LINE: message`.
+    package static func invalidConfiguration(_ problems: [String]) -> GatewayError {
+        var error = GatewayError(
+            .invalidConfiguration,
+            message: "the configuration has \(problems.count) problem\(problems.count == 1 ? "" : "s"); the one in use is kept")
+        error.problems = problems
+        return error
+    }
 
     package static func forbidden(route: String) -> GatewayError {
         GatewayError(.forbidden, message: "this client key may not use route '\(route)'", route: route)
@@ -263,17 +276,16 @@ extension GatewayError {
                     "requestId": JSONValue(upstream.requestId),
                 ])
             } ?? .null
-        return .object([
-            "error": .object([
-                "code": JSONValue(code.rawValue),
-                "message": JSONValue(message),
-                "source": JSONValue(source.rawValue),
-                "retryable": JSONValue(retryable),
-                "route": JSONValue(route),
-                "provider": JSONValue(provider),
-                "upstream": upstreamValue,
-            ]),
-            "requestId": JSONValue(requestId),
-        ])
+        var error: JSONObject = [
+            "code": JSONValue(code.rawValue),
+            "message": JSONValue(message),
+            "source": JSONValue(source.rawValue),
+            "retryable": JSONValue(retryable),
+            "route": JSONValue(route),
+            "provider": JSONValue(provider),
+            "upstream": upstreamValue,
+        ]
+        if !problems.isEmpty { error["problems"] = .array(problems.map { JSONValue($0) }) }
+        return .object(["error": .object(error), "requestId": JSONValue(requestId)])
     }
 }

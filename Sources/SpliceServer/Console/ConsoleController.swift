@@ -7,7 +7,7 @@ import NIOCore
 import SpliceCore
 import SpliceEncoding
 
-/// What the page says of the configuration in force: its routes, which reload it is, and when it was loaded.
+/// What the page says of the configuration a request uses: its routes, which reload it is, and when it was loaded.
 package struct ConsoleConfiguration: Sendable {
     package var routes: RouteTable
     /// 1 for the configuration Splice started with, one more for each reload.
@@ -32,31 +32,25 @@ package struct ConsoleController: Sendable {
     /// A login form is a key and little else.
     static let maximumLoginBytes = 8 * 1024
 
-    let configuration: @Sendable () -> ConsoleConfiguration
     let activity: ActivityWindow
     let state: GatewayState?
-    let clientKeys: ClientKeys
     let clock: WallClock
     let sessions: ConsoleSessions
     /// The parsed templates (they are Splice's own: a failure is a bug, answered 500 rather than a crash).
     let templates: Result<MustacheLibrary, any Error>
 
-    /// `configuration` is read on every request (a reload changes it); the templates are parsed here, once.
-    package init(
-        configuration: @escaping @Sendable () -> ConsoleConfiguration, activity: ActivityWindow, state: GatewayState?,
-        clientKeys: ClientKeys, clock: WallClock = .system
-    ) {
-        self.configuration = configuration
+    /// The routes and client keys are each request's own configuration (a reload changes them); the templates are
+    /// parsed here, once.
+    package init(activity: ActivityWindow, state: GatewayState?, clock: WallClock = .system) {
         self.activity = activity
         self.state = state
-        self.clientKeys = clientKeys
         self.clock = clock
         self.sessions = ConsoleSessions()
         self.templates = ConsoleTemplates.library
     }
 
     package func addRoutes(to router: Router<SpliceRequestContext>) {
-        router.group().add(middleware: ConsoleAccessMiddleware(keys: clientKeys, sessions: sessions, controller: self))
+        router.group().add(middleware: ConsoleAccessMiddleware(sessions: sessions, controller: self))
             .get("console") { _, context in try await self.page(for: context) }
         router.post("console/login") { request, context in try await self.login(request, context: context) }
         router.post("console/logout") { _, _ in
@@ -68,9 +62,11 @@ package struct ConsoleController: Sendable {
     func page(for context: SpliceRequestContext) async throws -> Response {
         let client = context.client
         let ledger = await ledgerSection(for: client.access)
+        let current = context.configuration
         let page = ConsolePage(
-            configuration: configuration(), activity: activity.snapshot(), ledger: ledger, client: client,
-            signedIn: clientKeys.required, now: clock.now(), refreshSeconds: Self.refreshSeconds)
+            configuration: ConsoleConfiguration(routes: current.routes, generation: current.generation, loadedAt: current.loadedAt),
+            activity: activity.snapshot(), ledger: ledger, client: client, signedIn: current.clientKeys.required,
+            now: clock.now(), refreshSeconds: Self.refreshSeconds)
         return try html(render(page, template: "page"))
     }
 
@@ -95,6 +91,7 @@ package struct ConsoleController: Sendable {
     /// `key=<client key>` from the form: a matching key sets the cookie and goes to the page; any other answer is
     /// the form again, 401.
     func login(_ request: Request, context: SpliceRequestContext) async throws -> Response {
+        let clientKeys = context.configuration.clientKeys
         guard clientKeys.required else { return Self.redirect(to: "/console", cookie: nil) }
         let body = try await request.body.collect(upTo: Self.maximumLoginBytes)
         guard let key = Self.formField("key", in: String(buffer: body)), !key.isEmpty else {
@@ -160,25 +157,25 @@ package struct ConsoleController: Sendable {
 }
 
 /// Lets a request through to the page when the client is known: no client keys configured, the login cookie, or
-/// whatever `ClientAuthMiddleware` accepts (a Bearer key, and what else it learns to accept); otherwise answers
-/// the login form, 401.
+/// whatever `ClientAuthMiddleware` accepts (a Bearer key, a client certificate); otherwise answers the login form,
+/// 401.
 struct ConsoleAccessMiddleware: RouterMiddleware {
     typealias Context = SpliceRequestContext
 
-    let keys: ClientKeys
     let sessions: ConsoleSessions
     let controller: ConsoleController
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let keys = context.configuration.clientKeys
         guard keys.required else { return try await next(request, context) }
-        if let client = sessions.client(from: request.headers, keys: keys) {
+        if context.client.name == nil, let client = sessions.client(from: request.headers, keys: keys) {
             var context = context
             context.client = client
             context.logger[metadataKey: "client"] = "\(client.name ?? "-")"
             return try await next(request, context)
         }
         do {
-            return try await ClientAuthMiddleware(keys: keys).handle(request, context: context, next: next)
+            return try await ClientAuthMiddleware().handle(request, context: context, next: next)
         } catch let error as GatewayError where error.code == .unauthorized {
             return try controller.loginPage(message: request.headers[.authorization] == nil ? nil : "That client key was refused.")
         }

@@ -7,12 +7,10 @@ import SpliceCore
 /// `POST /complete`: reads the body (at most 2 MiB), runs the completion pipeline, and answers with the
 /// contract's envelope plus `Server-Timing` and `Splice-Attempts` when a provider was reached.
 package struct CompleteController: Sendable {
-    let service: CompletionService
     /// Where each request's ledger entry goes (the ledger, the metrics, the console).
     let finished: FinishedRequests
 
-    package init(service: CompletionService, finished: FinishedRequests = .none) {
-        self.service = service
+    package init(finished: FinishedRequests = .none) {
         self.finished = finished
     }
 
@@ -59,7 +57,7 @@ package struct CompleteController: Sendable {
         }
         let call = CallContext(
             requestId: context.requestId, client: context.client, headers: request.headers, logger: context.logger)
-        let outcome = try await service.complete(body: Array(body.readableBytesView), context: call)
+        let outcome = try await context.configuration.completion.complete(body: Array(body.readableBytesView), context: call)
         let total = started.duration(to: clock.now)
 
         var response: Response

@@ -12,14 +12,12 @@ import SpliceCore
 package struct PassthroughMiddleware: RouterMiddleware {
     package typealias Context = SpliceRequestContext
 
-    let service: PassthroughService
     /// The route a `passthrough.listen` port serves at its root; `nil` on the gateway's listener.
     let fixedRoute: String?
     /// Where each request's ledger entry goes (the ledger, the metrics, the console).
     let finished: FinishedRequests
 
-    package init(service: PassthroughService, fixedRoute: String? = nil, finished: FinishedRequests = .none) {
-        self.service = service
+    package init(fixedRoute: String? = nil, finished: FinishedRequests = .none) {
         self.fixedRoute = fixedRoute
         self.finished = finished
     }
@@ -37,7 +35,7 @@ package struct PassthroughMiddleware: RouterMiddleware {
         // `/{route}` or `/{route}/…`, for a name that is a route (reserved names never are).
         let afterSlash = path.dropFirst()
         let name = afterSlash.prefix { $0 != "/" }
-        guard !name.isEmpty, service.routes[String(name)] != nil else { return try await next(request, context) }
+        guard !name.isEmpty, context.configuration.routes[String(name)] != nil else { return try await next(request, context) }
         let rest = afterSlash.dropFirst(name.count)
         return try await respond(to: request, context: context, route: String(name), path: rest.isEmpty ? "/" : String(rest))
     }
@@ -57,7 +55,7 @@ package struct PassthroughMiddleware: RouterMiddleware {
             finished.record(
                 LedgerEntry(
                     time: arrived, requestId: context.requestId, client: context.client.name, route: route,
-                    provider: service.routes[route]?.provider.name, kind: .passthrough,
+                    provider: context.configuration.routes[route]?.provider.name, kind: .passthrough,
                     action: Self.action(request.method, path), outcome: error.code.rawValue, httpStatus: error.status,
                     totalMs: total.milliseconds))
             return response
@@ -73,7 +71,7 @@ package struct PassthroughMiddleware: RouterMiddleware {
         _ request: Request, context: Context, route: String, path: String, started: ContinuousClock.Instant,
         arrived: Date
     ) async throws -> Response {
-        let plan = try service.plan(route: route, method: request.method, path: path)
+        let plan = try context.configuration.passthrough.plan(route: route, method: request.method, path: path)
         var headers = request.headers
         // A Huawei client signed its `Host`: the verifier needs it; it is never forwarded.
         if let authority = request.head.authority { headers[Self.host] = authority }
@@ -117,7 +115,7 @@ package struct PassthroughMiddleware: RouterMiddleware {
         let clock = ContinuousClock()
         let call = CallContext(
             requestId: context.requestId, client: context.client, headers: request.headers, logger: context.logger)
-        let outcome = try await service.forward(inbound, plan: plan, context: call)
+        let outcome = try await context.configuration.passthrough.forward(inbound, plan: plan, context: call)
         let total = started.duration(to: clock.now)
         var metadata: Logger.Metadata = [
             "route": "\(route)", "provider": "\(plan.route.provider.name)", "method": "\(request.method.rawValue)",

@@ -2,20 +2,18 @@ import HTTPTypes
 import Hummingbird
 import SpliceCore
 
-/// `GET /routes`, `/livez`, `/readyz`.
+/// `GET /routes`, `/livez`, `/readyz`, of the configuration in use.
 package struct StatusController: Sendable {
-    let routes: RouteTable
-
-    package init(routes: RouteTable) {
-        self.routes = routes
-    }
+    package init() {}
 
     /// `/routes` may need a client key; the probes never do.
     package func addRoutes(publicGroup: RouterGroup<SpliceRequestContext>, protectedGroup: RouterGroup<SpliceRequestContext>) {
-        protectedGroup.get("routes") { _, context in Response.json(self.listing(for: context.client.access)) }
+        protectedGroup.get("routes") { _, context in
+            Response.json(Self.listing(context.configuration, for: context.client.access))
+        }
         publicGroup.get("livez") { _, _ in Response.json(.object(["status": "ok"])) }
-        publicGroup.get("readyz") { _, _ -> Response in
-            let ready = self.routes.routes.filter(\.isReady).count
+        publicGroup.get("readyz") { _, context -> Response in
+            let ready = context.configuration.routes.routes.filter(\.isReady).count
             guard ready > 0 else {
                 throw GatewayError(.notReady, status: 503, message: "no route is ready: see GET /routes for why")
             }
@@ -24,11 +22,13 @@ package struct StatusController: Sendable {
     }
 
     /// Never a secret: names, providers, upstream URLs, actions and why a route is not ready —
-    /// of the routes the client may use.
-    func listing(for access: ClientAccess) -> JSONValue {
+    /// of the routes the client may use; and which configuration that is (`generation`, `loadedAt`).
+    static func listing(_ configuration: GatewayConfiguration, for access: ClientAccess) -> JSONValue {
         .object([
+            "generation": JSONValue(configuration.generation),
+            "loadedAt": JSONValue(LedgerEntry.timestamp(configuration.loadedAt)),
             "routes": .array(
-                routes.routes.filter { access.allows(route: $0.name) }.map { route in
+                configuration.routes.routes.filter { access.allows(route: $0.name) }.map { route in
                     .object([
                         "name": JSONValue(route.name),
                         "provider": JSONValue(route.provider.name),
@@ -37,7 +37,7 @@ package struct StatusController: Sendable {
                         "ready": .bool(route.isReady),
                         "reason": JSONValue(route.unavailableReason),
                     ])
-                })
+                }),
         ])
     }
 }

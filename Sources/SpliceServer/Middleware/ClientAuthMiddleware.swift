@@ -7,16 +7,14 @@ import SpliceCore
 package struct ClientAuthMiddleware: RouterMiddleware {
     package typealias Context = SpliceRequestContext
 
-    let keys: ClientKeys
-
-    package init(keys: ClientKeys) {
-        self.keys = keys
-    }
+    package init() {}
 
     package func handle(
         _ request: Request, context: Context, next: (Request, Context) async throws -> Response
     ) async throws -> Response {
-        guard keys.required else { return try await next(request, context) }
+        let keys = context.configuration.clientKeys
+        // A client already identified by its certificate (`CertificateClientMiddleware`) needs no key.
+        guard keys.required, context.client.name == nil else { return try await next(request, context) }
         guard let header = request.headers[.authorization], header.lowercased().hasPrefix("bearer "),
             let client = keys.access(forKey: String(header.dropFirst("bearer ".count)))
         else {

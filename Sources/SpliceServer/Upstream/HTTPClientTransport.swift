@@ -5,6 +5,7 @@ import Logging
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import NIOSSL
 import SpliceCore
 import Synchronization
 
@@ -28,10 +29,13 @@ package struct HTTPClientTransport: UpstreamTransport {
 
     /// The client Splice uses: no redirects (credentials must not follow them elsewhere), no decompression, and
     /// a pool of up to `maximumConnections` connections per upstream host (AsyncHTTPClient's default is 8).
+    /// `tls`: the route's own trust (`UpstreamTLS`); `nil`, the system's roots.
     package static func makeClient(
-        logger: Logger, maximumConnections: Int = RouteConfiguration.defaultMaxConnections
+        logger: Logger, maximumConnections: Int = RouteConfiguration.defaultMaxConnections,
+        tls: TLSConfiguration? = nil
     ) -> HTTPClient {
         var configuration = HTTPClient.Configuration(
+            tlsConfiguration: tls,
             redirectConfiguration: .disallow,
             timeout: .init(connect: connectionWaitLimit),
             decompression: .disabled)
@@ -201,6 +205,9 @@ package struct HTTPClientTransport: UpstreamTransport {
         }
         if String(describing: error).contains("Connection refused") {
             return .unreachable(reason: "connection refused")
+        }
+        if let reason = UpstreamTLS.failureReason(error) {
+            return .unreachable(reason: reason)
         }
         // The type's name, never the description: descriptions can carry URLs and headers.
         return .unreachable(reason: String(describing: type(of: error)))

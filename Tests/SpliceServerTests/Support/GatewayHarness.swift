@@ -5,6 +5,7 @@ import NIOCore
 import NIOHTTP1
 import ServiceLifecycle
 import Hummingbird
+import NIOSSL
 import ProviderEmulators
 import SpliceCore
 import SpliceServer
@@ -19,6 +20,10 @@ struct GatewayHarness: Sendable {
     var passthroughPorts: [String: Int] = [:]
     /// The state store's pieces, when the test gave a store.
     var state: GatewayState?
+    /// Reloads the gateway's configuration from the harness's `source`, as SIGHUP does.
+    var reloader: Reloader? = nil
+    /// The client `send` uses: a TLS test sets its own (trusting the test CA, with or without a client certificate).
+    var client: HTTPClient = GatewayHarness.client
 
     /// What the gateway answered.
     struct Answer: Sendable {
@@ -49,7 +54,7 @@ struct GatewayHarness: Sendable {
         request.method = method
         for (name, value) in headers { request.headers.add(name: name, value: value) }
         if let body { request.body = .bytes(ByteBuffer(bytes: body)) }
-        let response = try await Self.client.execute(request, timeout: .seconds(30))
+        let response = try await client.execute(request, timeout: .seconds(30))
         let bytes = try await response.body.collect(upTo: 8 * 1024 * 1024)
         let text = String(buffer: bytes)
         return Answer(
@@ -104,6 +109,7 @@ struct GatewayHarness: Sendable {
 /// With `emulators`, the gateway uses those (started by the caller, left running): several gateways, one provider.
 /// A gateway that stops before it listens (a failed bind) throws `HarnessError.gatewayDidNotStart`.
 func withGateway<T: Sendable>(
+    host: String = "127.0.0.1",
     port requestedPort: Int = 0,
     emulators shared: RunningEmulators? = nil,
     credentials: EmulatorCredentials = .demo,
@@ -114,10 +120,13 @@ func withGateway<T: Sendable>(
     transport override: TransportOverride? = nil,
     store: (any StateStore)? = nil,
     idempotencyTTL: Duration = .seconds(86_400),
+    source makeSource: ((RunningEmulators) throws -> ConfigurationSource)? = nil,
+    tls: ListenerTLS? = nil,
+    emulatorTLS: TLSConfiguration? = nil,
     _ body: (GatewayHarness) async throws -> T
 ) async throws -> T {
     if let shared { return try await run(shared) }
-    return try await withProviderEmulators(credentials: credentials) { try await run($0) }
+    return try await withProviderEmulators(credentials: credentials, tls: emulatorTLS) { try await run($0) }
 
     func run(_ emulators: RunningEmulators) async throws -> T {
         let logs = LogCapture()
@@ -129,24 +138,40 @@ func withGateway<T: Sendable>(
                 location: "test")
         }
         let clients = UpstreamClients(logger: logger)
-        let table = RouteTable.resolve(try makeRoutes(emulators), environment: environment, clock: clock) { route in
+        let transport: @Sendable (RouteConfiguration) -> any UpstreamTransport = { route in
             let transport = clients.transport(for: route)
             return override?.make(transport) ?? transport
         }
+        // Without a source of its own, a reload resolves the same routes and client keys again.
+        let source =
+            try makeSource?(emulators)
+            ?? .fixed(
+                LoadedConfiguration(
+                    server: ServerConfiguration(), routeConfigurations: try makeRoutes(emulators), clientKeys: clientKeys))
+        let loaded = try source.read()
+        let table = RouteTable.resolve(
+            loaded.routeConfigurations, environment: environment, clock: clock, transport: transport)
+        let live = LiveConfiguration(
+            GatewayConfiguration(
+                generation: 1, server: loaded.server, routes: table, clientKeys: loaded.clientKeys,
+                idempotency: state?.idempotency))
+        let reloader = Reloader(
+            live: live, source: source, environment: environment, idempotency: state?.idempotency, clock: clock,
+            logger: logger, transport: transport, retireRoutes: clients.retireRoutes(notIn:))
         // The console's activity window, fed by every listener as `SpliceGateway.serve` does.
         let activity = ActivityWindow(clock: clock)
         let (ports, portSink) = AsyncStream.makeStream(of: Int.self)
         // Routes with `passthrough.listen` get their own listeners, which report their ports here.
         let (listenerPorts, listenerSink) = AsyncStream.makeStream(of: (String, Int).self)
         let listeners = SpliceGateway.passthroughListeners(
-            routes: table, clientKeys: clientKeys, finished: SpliceGateway.finishedRequests(state: state, observers: [activity]),
+            configuration: live, finished: SpliceGateway.finishedRequests(state: state, observers: [activity]), tls: tls,
             logger: logger
         ) {
             listenerSink.yield(($0, $1))
         }
         let app = SpliceGateway.buildApplication(
-            host: "127.0.0.1", port: requestedPort, routes: table, clientKeys: clientKeys, state: state,
-            observers: [activity], services: listeners, logger: logger
+            host: host, port: requestedPort, configuration: live, state: state, observers: [activity], reloader: reloader,
+            services: listeners, tls: tls, logger: logger
         ) { port in portSink.yield(port) }
         let result: Result<T, any Error> = await withTaskGroup(of: Void.self) { group in
             if let state { group.addTask { await state.ledger.run() } }
@@ -167,8 +192,8 @@ func withGateway<T: Sendable>(
                 }
             }
             let harness = GatewayHarness(
-                emulators: emulators, baseURL: "http://127.0.0.1:\(port)", logs: logs, passthroughPorts: passthroughPorts,
-                state: state)
+                emulators: emulators, baseURL: "\(tls == nil ? "http" : "https")://127.0.0.1:\(port)", logs: logs,
+                passthroughPorts: passthroughPorts, state: state, reloader: reloader)
             do {
                 return .success(try await body(harness))
             } catch {
