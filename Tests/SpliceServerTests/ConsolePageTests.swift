@@ -85,6 +85,7 @@ import Testing
         var observed = (0..<9).map { Self.entry("ok-\($0)", route: "autorender", upstreamMs: 40) }
         observed.append(Self.entry("slow", route: "autorender", outcome: "upstream_timeout", status: 504, upstreamMs: 900))
         observed.append(Self.entry("nowhere", route: nil, outcome: "unknown_route", status: 404, upstreamMs: nil))
+        observed.append(Self.entry("slow-provider", route: "spatialgen", upstreamMs: 2500))
         let html = try Self.render(entries: [], observed: observed)
         let autorender = try Self.article("autorender", in: html)
         #expect(autorender.contains("<div><dt>requests</dt><dd>10</dd></div>"), "\(autorender)")
@@ -105,8 +106,11 @@ import Testing
         #expect(tenovos.contains("<span>peak 0/min</span>"))
         #expect(tenovos.contains("<div><dt>requests</dt><dd>0</dd></div>"))
         #expect(tenovos.contains(#"<div><dt title="upstream time, median">p50</dt><dd>–</dd></div>"#))
+        // A second or more reads in seconds.
+        let spatialgen = try Self.article("spatialgen", in: html)
+        #expect(spatialgen.contains(#"<div><dt title="upstream time, median">p50</dt><dd>2.5 s</dd></div>"#), "\(spatialgen)")
         // Totals include the request that named no route.
-        #expect(html.contains(#"<span class="label">Requests, last 15 min</span><span class="value">11</span>"#), "\(html)")
+        #expect(html.contains(#"<span class="label">Requests, last 15 min</span><span class="value">12</span>"#), "\(html)")
         #expect(html.contains(#"<span class="value bad">2</span>"#))
         #expect(html.contains("Requests naming no known route: 1"))
     }

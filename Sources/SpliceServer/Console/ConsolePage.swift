@@ -112,8 +112,8 @@ extension ConsolePage {
             return RouteRow(
                 name: route.name, provider: route.provider.name, upstreamHost: route.configuration.upstream.hostHeader,
                 upstream: route.configuration.upstream.description, ready: route.isReady, reason: route.unavailableReason,
-                requests: seen.requests, errors: seen.errors, hasErrors: seen.errors > 0, p50: Self.milliseconds(seen.upstreamP50),
-                p99: Self.milliseconds(seen.upstreamP99), outcomes: Self.outcomes(seen.outcomes),
+                requests: seen.requests, errors: seen.errors, hasErrors: seen.errors > 0, p50: Self.duration(seen.upstreamP50),
+                p99: Self.duration(seen.upstreamP99), outcomes: Self.outcomes(seen.outcomes),
                 chart: Self.chart(seen.perMinute, endingAt: currentMinute))
         }
         hasRoutes = !routes.isEmpty
@@ -151,6 +151,12 @@ extension ConsolePage {
 
     static func ledgerUnavailable(_ reason: String) -> Ledger {
         Ledger(unavailable: reason, entries: [], isEmpty: false, hasEntries: false)
+    }
+
+    /// A percentile in the route's narrow stats line: seconds from 1000 ms on, so that it never needs more room.
+    static func duration(_ milliseconds: Double?) -> String {
+        guard let milliseconds, milliseconds >= 1000 else { return self.milliseconds(milliseconds) }
+        return String(format: "%.1f s", milliseconds / 1000)
     }
 
     static func milliseconds(_ value: Double?) -> String {

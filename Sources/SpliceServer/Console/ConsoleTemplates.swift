@@ -182,10 +182,10 @@ enum ConsoleTemplates {
         .pill.ok { background: var(--ok-bg); }
         .pill.bad { background: var(--bad-bg); }
         .reason { background: var(--bad-bg); color: var(--bad); border-radius: 6px; padding: .35rem .6rem; font-size: .85rem; }
-        .stats { display: grid; grid-template-columns: repeat(4, auto); justify-content: space-between; gap: .25rem .4rem;
+        .stats { display: grid; grid-template-columns: repeat(4, auto); justify-content: space-between; gap: .25rem .3rem;
           margin: .5rem 0; }
         .stats dt { color: var(--muted); font-size: .72rem; }
-        .stats dd { margin: 0; font-size: .95rem; font-weight: 600; font-variant-numeric: tabular-nums; white-space: nowrap; }
+        .stats dd { margin: 0; font-size: .9rem; font-weight: 600; font-variant-numeric: tabular-nums; white-space: nowrap; }
         .chart { display: block; width: 100%; height: 56px; background: var(--bg); border-radius: 4px; }
         .chart .req { fill: var(--accent); opacity: .75; }
         .chart .err { fill: var(--bad); }
