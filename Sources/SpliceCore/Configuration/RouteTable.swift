@@ -1,3 +1,4 @@
+import CoreMetrics
 import Foundation
 
 /// A route ready to serve, or unavailable because a credential reference did not resolve.
@@ -7,6 +8,8 @@ package struct Route: Sendable {
     package var state: State
     /// The route's own way to its upstream (its own connection pool).
     package var transport: any UpstreamTransport
+    /// What the pipeline records about this route's upstream (made once, from the gateway's metrics factory).
+    package var instruments: RouteInstruments = .none
 
     package enum State: Sendable {
         case ready(any UpstreamAuthenticator)
@@ -107,12 +110,14 @@ package struct RouteTable: Sendable {
 
     /// Resolves each route's credential references; a route whose references do not all resolve is unavailable,
     /// and so is one with a secret shorter than `minimumSecretLength` or a value holding a control character.
-    /// `transport` gives each route its way to its upstream; `clock` is the wall clock its authenticator reads.
+    /// `transport` gives each route its way to its upstream; `clock` is the wall clock its authenticator reads;
+    /// `metrics` makes each route's `RouteInstruments` (the gateway's factory; nothing is recorded by default).
     package static func resolve(
         _ configurations: [RouteConfiguration],
         registry: ProviderRegistry = .standard,
         environment: [String: String],
         clock: WallClock = .system,
+        metrics: any MetricsFactory = NOOPMetricsHandler.instance,
         transport: (RouteConfiguration) -> any UpstreamTransport
     ) -> RouteTable {
         var routes: [Route] = []
@@ -150,16 +155,20 @@ package struct RouteTable: Sendable {
                 }
             }
             let routeTransport = transport(configuration)
+            let instruments = RouteInstruments(route: configuration.name, provider: provider.name, factory: metrics)
             let state: Route.State
             if missing.isEmpty {
                 state = .ready(
                     provider.makeAuthenticator(
                         route: configuration, credentials: ResolvedCredentials(values), transport: routeTransport,
-                        clock: clock))
+                        clock: clock, instruments: instruments))
             } else {
                 state = .unavailable(reason: missing.joined(separator: "; "))
             }
-            routes.append(Route(configuration: configuration, provider: provider, state: state, transport: routeTransport))
+            routes.append(
+                Route(
+                    configuration: configuration, provider: provider, state: state, transport: routeTransport,
+                    instruments: instruments))
         }
         return RouteTable(routes: routes, warnings: warnings)
     }
