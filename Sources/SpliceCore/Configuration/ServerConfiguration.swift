@@ -15,12 +15,14 @@ package struct ServerConfiguration: Sendable {
     /// The config file's folder (`.` without one): relative secret files are read from there.
     package var configDirectory = "."
     package var idempotencyTTL: Duration = .seconds(86_400)
+    /// How log lines are written (`logFormat`); `--log-format` overrides it.
+    package var logFormat: LogFormat = .text
 
     package static let maximumRequestBytes = 2 * 1024 * 1024
 
     package init() {}
 
-    static let keys = ["host", "port", "routes", "shutdownGraceSeconds", "clients", "state", "idempotency"] + ConnectionLimits.keys
+    static let keys = ["host", "port", "routes", "shutdownGraceSeconds", "clients", "state", "idempotency", "logFormat"] + ConnectionLimits.keys
     static let idempotencyKeys = ["ttlSeconds"]
     /// At most a year: a longer-lived key is a store that only grows.
     static let maximumIdempotencyTTLSeconds = 31_536_000
