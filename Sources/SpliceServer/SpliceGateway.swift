@@ -8,7 +8,8 @@ import SpliceCore
 
 /// Builds the gateway application. The CLI and the tests both call this.
 package enum SpliceGateway {
-    /// The Hummingbird application serving the contract's endpoints for `routes`.
+    /// The Hummingbird application serving the contract's endpoints for `routes`. `metrics` is served at
+    /// `/metrics`; its `requests` must be among `observers` for the request series to move.
     package static func buildApplication(
         host: String,
         port: Int,
@@ -16,6 +17,7 @@ package enum SpliceGateway {
         clientKeys: ClientKeys = .none,
         state: GatewayState? = nil,
         observers: [any FinishedRequestObserver] = [],
+        metrics: GatewayMetrics = GatewayMetrics(),
         services: [any Service] = [],
         logger: Logger,
         connections: ConnectionLimits = ConnectionLimits(),
@@ -29,6 +31,8 @@ package enum SpliceGateway {
         router.add(middleware: RequestIdMiddleware())
         router.add(middleware: ErrorEnvelopeMiddleware())
         router.add(middleware: EarlyRefusalMiddleware(checks: checks))
+        metrics.update(for: routes)
+        router.add(middleware: InflightMiddleware(metrics: metrics, uncounted: uncountedEndpoints))
         // `/{route}/…`: the providers' own APIs, identified in each provider's own credential slot.
         router.add(
             middleware: PassthroughMiddleware(
@@ -41,6 +45,7 @@ package enum SpliceGateway {
         CompleteController(service: CompletionService(routes: routes, idempotency: state?.idempotency), finished: finished)
             .addRoutes(to: complete)
         StatusController(routes: routes).addRoutes(publicGroup: router.group(), protectedGroup: protected)
+        MetricsController(metrics: metrics).addRoutes(to: router.group())
         if let state { LedgerController(state: state).addRoutes(to: protected) }
 
         return makeApplication(
@@ -69,8 +74,8 @@ package enum SpliceGateway {
     /// One listener per route with `passthrough.listen`, serving that route alone at its root (for SDKs that drop
     /// the path of their endpoint setting, as Huawei's does).
     package static func passthroughListeners(
-        routes: RouteTable, clientKeys: ClientKeys = .none, finished: FinishedRequests = .none, logger: Logger,
-        connections: ConnectionLimits = ConnectionLimits(), shutdownGrace: Duration? = nil,
+        routes: RouteTable, clientKeys: ClientKeys = .none, finished: FinishedRequests = .none,
+        metrics: GatewayMetrics? = nil, logger: Logger, connections: ConnectionLimits = ConnectionLimits(), shutdownGrace: Duration? = nil,
         onListening: @escaping @Sendable (String, Int) async -> Void = { _, _ in }
     ) -> [any Service] {
         let service = PassthroughService(routes: routes, clientKeys: clientKeys)
@@ -84,6 +89,7 @@ package enum SpliceGateway {
             router.add(middleware: RequestIdMiddleware())
             router.add(middleware: ErrorEnvelopeMiddleware())
             router.add(middleware: EarlyRefusalMiddleware(checks: checks))
+            if let metrics { router.add(middleware: InflightMiddleware(metrics: metrics, uncounted: [])) }
             router.add(middleware: PassthroughMiddleware(service: service, fixedRoute: route.name, finished: finished))
             let listening = ListeningFlag()
             let application = makeApplication(
@@ -103,7 +109,10 @@ package enum SpliceGateway {
     }
 
     /// The gateway's own endpoints: their request bodies are limited to `maximumRequestBytes`.
-    static let endpoints: Set<String> = ["/complete", "/routes", "/livez", "/readyz", "/ledger"]
+    static let endpoints: Set<String> = ["/complete", "/routes", "/livez", "/readyz", "/ledger", "/metrics"]
+
+    /// The endpoints whose requests are not client requests in `splice_inflight_requests`.
+    static var uncountedEndpoints: Set<String> { endpoints.subtracting(["/complete"]) }
 
     /// How long after the drain limit the answers given at it may take to be written, before the
     /// service group cancels what is left.
@@ -124,7 +133,9 @@ package enum SpliceGateway {
         onPassthroughListening: @escaping @Sendable (_ route: String, _ port: Int) async -> Void = { _, _ in }
     ) async throws {
         let clients = UpstreamClients(logger: logger)
-        let routes = RouteTable.resolve(routeConfigurations, environment: environment, transport: clients.transport(for:))
+        let metrics = GatewayMetrics()
+        let routes = RouteTable.resolve(
+            routeConfigurations, environment: environment, metrics: metrics.factory, transport: clients.transport(for:))
         if warnAboutLiteralSecrets {
             for warning in routes.warnings { logger.warning("\(warning.description)") }
         }
@@ -147,8 +158,9 @@ package enum SpliceGateway {
         let connections = connectionLimits(configuration.connections, logger: logger)
         let listening = ListeningFlag()
         let listeners = passthroughListeners(
-            routes: routes, clientKeys: clientKeys, finished: finishedRequests(state: stateService.state, observers: []), logger: logger,
-            connections: connections,
+            routes: routes, clientKeys: clientKeys,
+            finished: finishedRequests(state: stateService.state, observers: [metrics.requests]), metrics: metrics,
+            logger: logger, connections: connections,
             shutdownGrace: configuration.shutdownGrace
         ) { route, port in
             logger.info("passthrough listening", metadata: ["route": "\(route)", "port": "\(port)"])
@@ -156,7 +168,7 @@ package enum SpliceGateway {
         }
         let app = buildApplication(
             host: configuration.host, port: configuration.port, routes: routes, clientKeys: clientKeys,
-            state: stateService.state,
+            state: stateService.state, observers: [metrics.requests], metrics: metrics,
             // Stopped in reverse order once the server has drained: the store last, after the final ledger entries.
             services: [stateService, clients] + listeners, logger: logger, connections: connections,
             shutdownGrace: configuration.shutdownGrace

@@ -19,6 +19,8 @@ struct GatewayHarness: Sendable {
     var passthroughPorts: [String: Int] = [:]
     /// The state store's pieces, when the test gave a store.
     var state: GatewayState?
+    /// The gateway's own metrics (its own registry: nothing another test does moves them).
+    var metrics = GatewayMetrics()
 
     /// What the gateway answered.
     struct Answer: Sendable {
@@ -103,7 +105,9 @@ struct GatewayHarness: Sendable {
 /// Starts the emulators and a gateway on an ephemeral port (or `port`), runs `body`, then stops both.
 /// With `emulators`, the gateway uses those (started by the caller, left running): several gateways, one provider.
 /// A gateway that stops before it listens (a failed bind) throws `HarnessError.gatewayDidNotStart`.
+/// With `logFormat`, the log lines are Splice's own in that format (see `LogCapture`).
 func withGateway<T: Sendable>(
+    logFormat: LogFormat? = nil,
     port requestedPort: Int = 0,
     emulators shared: RunningEmulators? = nil,
     credentials: EmulatorCredentials = .demo,
@@ -120,8 +124,9 @@ func withGateway<T: Sendable>(
     return try await withProviderEmulators(credentials: credentials) { try await run($0) }
 
     func run(_ emulators: RunningEmulators) async throws -> T {
-        let logs = LogCapture()
+        let logs = LogCapture(format: logFormat)
         let logger = logs.logger()
+        let metrics = GatewayMetrics()
         // The test owns the store (and shuts it down); the harness runs its ledger writer.
         let state = store.map {
             GatewayState(
@@ -129,7 +134,9 @@ func withGateway<T: Sendable>(
                 location: "test")
         }
         let clients = UpstreamClients(logger: logger)
-        let table = RouteTable.resolve(try makeRoutes(emulators), environment: environment, clock: clock) { route in
+        let table = RouteTable.resolve(
+            try makeRoutes(emulators), environment: environment, clock: clock, metrics: metrics.factory
+        ) { route in
             let transport = clients.transport(for: route)
             return override?.make(transport) ?? transport
         }
@@ -137,14 +144,15 @@ func withGateway<T: Sendable>(
         // Routes with `passthrough.listen` get their own listeners, which report their ports here.
         let (listenerPorts, listenerSink) = AsyncStream.makeStream(of: (String, Int).self)
         let listeners = SpliceGateway.passthroughListeners(
-            routes: table, clientKeys: clientKeys, finished: SpliceGateway.finishedRequests(state: state, observers: []),
+            routes: table, clientKeys: clientKeys,
+            finished: SpliceGateway.finishedRequests(state: state, observers: [metrics.requests]), metrics: metrics,
             logger: logger
         ) {
             listenerSink.yield(($0, $1))
         }
         let app = SpliceGateway.buildApplication(
             host: "127.0.0.1", port: requestedPort, routes: table, clientKeys: clientKeys, state: state,
-            services: listeners, logger: logger
+            observers: [metrics.requests], metrics: metrics, services: listeners, logger: logger
         ) { port in portSink.yield(port) }
         let result: Result<T, any Error> = await withTaskGroup(of: Void.self) { group in
             if let state { group.addTask { await state.ledger.run() } }
@@ -166,7 +174,7 @@ func withGateway<T: Sendable>(
             }
             let harness = GatewayHarness(
                 emulators: emulators, baseURL: "http://127.0.0.1:\(port)", logs: logs, passthroughPorts: passthroughPorts,
-                state: state)
+                state: state, metrics: metrics)
             do {
                 return .success(try await body(harness))
             } catch {
