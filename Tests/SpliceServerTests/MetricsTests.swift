@@ -161,6 +161,42 @@ import Testing
         }
     }
 
+    /// A refresh ahead of expiry is counted as a refresh, not a login; the skew is measured against the gateway's
+    /// own clock, here an hour ahead of the provider's.
+    @Test func tenovosRefreshesAndClockSkewFollowTheGatewaysClock() async throws {
+        let clock = OffsetClock()
+        try await withGateway(clock: clock.wallClock) { gateway in
+            gateway.emulators.tenovos.setTokenLifetime(600)
+            #expect(try await gateway.post(RetryTests.tenovos).status == 200)
+            clock.advance(by: 3600)
+            let answer = try await gateway.post(RetryTests.tenovos)
+            #expect(answer.status == 200, "\(answer.bodyText)")
+            #expect(gateway.emulators.tenovos.refreshCount == 1)
+            let scrape = try await Self.scrape(gateway)
+            #expect(scrape.value("splice_tenovos_logins_total", ["route": "tenovos"]) == 1)
+            #expect(scrape.value("splice_tenovos_refreshes_total", ["route": "tenovos"]) == 1)
+            let skew = try #require(scrape.value("splice_upstream_clock_skew_seconds", ["route": "tenovos"]))
+            // The provider's `Date` has whole seconds: an hour behind, give or take the second it was cut to.
+            #expect((-3602 ... -3598).contains(skew), "\(skew)")
+        }
+    }
+
+    /// A request waiting on its provider is in flight; once answered it is not, and a scrape never counts itself.
+    @Test func aRequestWaitingOnItsProviderIsInFlight() async throws {
+        try await withGateway { gateway in
+            gateway.emulators.autorender.setFault(.first(1, .delay(.seconds(3))))
+            async let slow = gateway.post(RetryTests.autorender)
+            var seen = 0.0
+            for _ in 0..<200 where seen == 0 {
+                seen = try await Self.scrape(gateway).value("splice_inflight_requests") ?? -1
+                if seen == 0 { try await Task.sleep(for: .milliseconds(10)) }
+            }
+            #expect(seen == 1)
+            #expect(try await slow.status == 200)
+            #expect(try await Self.scrape(gateway).value("splice_inflight_requests") == 0)
+        }
+    }
+
     @Test func metricsNeedNoClientKey() async throws {
         let keys = ClientKeys(
             [ClientKeyConfiguration(name: "bay-1", key: .literal("metrics-client-key-1"))], environment: [:], directory: ".")

@@ -155,7 +155,8 @@ package struct RouteTable: Sendable {
                 }
             }
             let routeTransport = transport(configuration)
-            let instruments = RouteInstruments(route: configuration.name, provider: provider.name, factory: metrics)
+            let instruments = RouteInstruments(
+                route: configuration.name, provider: provider.name, factory: metrics, clock: clock)
             let state: Route.State
             if missing.isEmpty {
                 state = .ready(

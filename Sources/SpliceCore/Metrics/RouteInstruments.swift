@@ -32,8 +32,11 @@ package struct RouteInstruments: Sendable {
     private let clockSkew: Gauge
     private let tenovosLogins: Counter?
     private let tenovosRefreshes: Counter?
+    /// The clock the skew is measured against: the route's own (the one its signatures and token expiry read).
+    private let clock: WallClock
 
-    package init(route: String, provider: String, factory: any MetricsFactory) {
+    package init(route: String, provider: String, factory: any MetricsFactory, clock: WallClock = .system) {
+        self.clock = clock
         attempts = AttemptResult.allCases.map { result in
             Counter(
                 label: "splice_upstream_attempts_total",
@@ -57,9 +60,9 @@ package struct RouteInstruments: Sendable {
     }
 
     /// The provider's `Date` header minus the local time, in seconds; a header that is not an HTTP-date is ignored.
-    package func recordClock(providerDate header: String?, now: Date) {
+    package func recordClock(providerDate header: String?) {
         guard let header, let date = HTTPDate.parse(header) else { return }
-        clockSkew.record(date.timeIntervalSince(now))
+        clockSkew.record(date.timeIntervalSince(clock.now()))
     }
 
     package func recordTenovosLogin() { tenovosLogins?.increment() }

@@ -1,4 +1,3 @@
-import Foundation
 import HTTPTypes
 import Logging
 import Synchronization
@@ -70,7 +69,7 @@ package struct UpstreamExchange: Sendable {
             throw error
         }
         route.instruments.recordAttempt(.answered)
-        route.instruments.recordClock(providerDate: response.headers[.date], now: Date())
+        route.instruments.recordClock(providerDate: response.headers[.date])
         record.waited(response.connectionWait)
         logger.debug(
             "upstream answered", metadata: ["route": "\(route.name)", "attempt": "\(attempt)", "status": "\(response.status)"])
