@@ -183,7 +183,8 @@ import Testing
 
     /// A request waiting on its provider is in flight; once answered it is not, and a scrape never counts itself.
     @Test func aRequestWaitingOnItsProviderIsInFlight() async throws {
-        try await withGateway { gateway in
+        // A route timeout well above the delay: on a loaded machine the wait must still end in the provider's answer.
+        try await withGateway(routes: { try GatewayHarness.standardRoutes($0, timeout: .seconds(30)) }) { gateway in
             gateway.emulators.autorender.setFault(.first(1, .delay(.seconds(3))))
             async let slow = gateway.post(RetryTests.autorender)
             var seen = 0.0
