@@ -40,6 +40,7 @@ package enum SpliceGateway {
             .addRoutes(to: complete)
         StatusController(routes: routes).addRoutes(publicGroup: router.group(), protectedGroup: protected)
         if let state { LedgerController(state: state).addRoutes(to: protected) }
+        OpenAPIController().addRoutes(to: router.group())
 
         return makeApplication(
             router: router, host: host, port: port, checks: checks, services: services, logger: logger,
@@ -96,7 +97,7 @@ package enum SpliceGateway {
     }
 
     /// The gateway's own endpoints: their request bodies are limited to `maximumRequestBytes`.
-    static let endpoints: Set<String> = ["/complete", "/routes", "/livez", "/readyz", "/ledger"]
+    static let endpoints: Set<String> = ["/complete", "/routes", "/livez", "/readyz", "/ledger", "/openapi.json"]
 
     /// How long after the drain limit the answers given at it may take to be written, before the
     /// service group cancels what is left.
