@@ -11,7 +11,8 @@ import Testing
 
     /// Every path the document describes; passthrough (`/{route}/…`) is the providers' own API and left out.
     static let documentedPaths: Set<String> = [
-        "/complete", "/routes", "/livez", "/readyz", "/ledger", "/metrics", "/openapi.json", "/console", "/admin/reload",
+        "/complete", "/routes", "/livez", "/readyz", "/ledger", "/metrics", "/openapi.json", "/console", "/console/login",
+        "/console/logout", "/admin/reload",
     ]
 
     /// Forgetting `scripts/generate-openapi.sh` after editing the YAML fails here.

@@ -23,7 +23,8 @@ info:
     **Every answer** carries `X-Request-Id`: the client's own when it is 1–128 visible ASCII characters,
     else 32 lower-case hex digits made by Splice. JSON answers are `application/json; charset=utf-8`.
 
-    **Every non-2xx answer** is the error envelope (`ErrorEnvelope`), whatever the endpoint. Besides the answers
+    **Every non-2xx answer** is the error envelope (`ErrorEnvelope`), whatever the endpoint, except the operator's
+    page's login form (`/console`, 401, HTML) and its redirects (303). Besides the answers
     listed per operation, any endpoint may answer 400 `invalid_request` to a request that is not valid HTTP/1.1,
     413 `payload_too_large` to a body (or a `Content-Length`) over 2 MiB, 417 `invalid_request` to an `Expect`
     other than `100-continue`, 503 `shutting_down` when Splice stopped before the request finished, and 500
@@ -32,8 +33,9 @@ info:
     `method_not_allowed`.
 
     **Client keys.** When Splice's config file lists `clients`, the protected operations (`/complete`, `/routes`,
-    `/ledger`, `/console`) need `Authorization: Bearer <client key>` (else 401 `unauthorized`); without
-    `clients`, no key is asked for. The probes, `/metrics` and this document never need one.
+    `/ledger`, `GET /console`) need `Authorization: Bearer <client key>` (else 401 `unauthorized`; the console
+    answers its login form); without `clients`, no key is asked for. The probes, `/metrics` and this document never
+    need one.
   license:
     name: Proprietary
     identifier: LicenseRef-Proprietary
@@ -401,18 +403,21 @@ paths:
     get:
       operationId: console
       tags: [status]
-      summary: The operator console, an HTML page.
+      summary: The operator's page, HTML.
       description: |
-        With client keys configured, the console needs a key; it may then answer a login form (also a 200 HTML
-        page) instead of the console itself.
+        Routes, the last 15 minutes per route, the newest ledger entries and the configuration in force, as one
+        self-contained page. With client keys configured, it needs a key (`Authorization: Bearer`, or the cookie
+        `POST /console/login` sets); without one it answers its login form, 401. A client limited to some routes sees
+        only those.
       security:
         - {}
         - clientKey: []
+        - consoleCookie: []
       parameters:
         - $ref: "#/components/parameters/RequestId"
       responses:
         "200":
-          description: The console, or its login form.
+          description: The page.
           headers:
             X-Request-Id:
               $ref: "#/components/headers/X-Request-Id"
@@ -421,7 +426,59 @@ paths:
               schema:
                 type: string
         "401":
-          $ref: "#/components/responses/Unauthorized"
+          $ref: "#/components/responses/ConsoleLoginForm"
+        "417":
+          $ref: "#/components/responses/ExpectationFailed"
+        "500":
+          $ref: "#/components/responses/InternalError"
+        "503":
+          $ref: "#/components/responses/ShuttingDown"
+  /console/login:
+    post:
+      operationId: consoleLogin
+      tags: [status]
+      summary: Sign in to the operator's page with a client key (its HTML form posts here).
+      description: |
+        A client key of the config file's `clients` sets the page's cookie (an HMAC made from the key, not the key)
+        and goes to `/console`; a wrong or empty key answers the form again, 401. Without client keys: straight to
+        `/console`, no cookie. The body is at most 8 KiB.
+      security: []
+      parameters:
+        - $ref: "#/components/parameters/RequestId"
+      requestBody:
+        required: false
+        content:
+          application/x-www-form-urlencoded:
+            schema:
+              type: object
+              properties:
+                key:
+                  type: string
+                  description: The client key.
+      responses:
+        "303":
+          $ref: "#/components/responses/ConsoleRedirect"
+        "401":
+          $ref: "#/components/responses/ConsoleLoginForm"
+        "413":
+          $ref: "#/components/responses/PayloadTooLarge"
+        "417":
+          $ref: "#/components/responses/ExpectationFailed"
+        "500":
+          $ref: "#/components/responses/InternalError"
+        "503":
+          $ref: "#/components/responses/ShuttingDown"
+  /console/logout:
+    post:
+      operationId: consoleLogout
+      tags: [status]
+      summary: Sign out of the operator's page (the cookie is cleared).
+      security: []
+      parameters:
+        - $ref: "#/components/parameters/RequestId"
+      responses:
+        "303":
+          $ref: "#/components/responses/ConsoleRedirect"
         "417":
           $ref: "#/components/responses/ExpectationFailed"
         "500":
@@ -491,6 +548,11 @@ paths:
           $ref: "#/components/responses/ShuttingDown"
 components:
   securitySchemes:
+    consoleCookie:
+      type: apiKey
+      in: cookie
+      name: splice_console
+      description: The operator's page's cookie, set by `POST /console/login`; accepted by `GET /console` only.
     clientKey:
       type: http
       scheme: bearer
@@ -545,6 +607,28 @@ components:
       schema:
         type: string
   responses:
+    ConsoleLoginForm:
+      description: The operator's page's login form (HTML, not the error envelope), with a word on why when a key was refused.
+      headers:
+        X-Request-Id:
+          $ref: "#/components/headers/X-Request-Id"
+      content:
+        text/html:
+          schema:
+            type: string
+    ConsoleRedirect:
+      description: To `/console`; a login with a client key sets the page's cookie, a logout clears it.
+      headers:
+        X-Request-Id:
+          $ref: "#/components/headers/X-Request-Id"
+        Location:
+          required: true
+          schema:
+            const: /console
+        Set-Cookie:
+          description: "`splice_console=…; Path=/console; HttpOnly; SameSite=Strict` (`Max-Age=0` to clear it)."
+          schema:
+            type: string
     Unauthorized:
       description: "`unauthorized`: client keys are configured and the request has no valid `Authorization: Bearer <key>`."
       headers:
