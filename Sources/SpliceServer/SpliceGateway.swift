@@ -73,6 +73,7 @@ package enum SpliceGateway {
         MetricsController(metrics: metrics).addRoutes(to: router.group())
         if let state { LedgerController(state: state).addRoutes(to: protected) }
         if let reloader { AdminController(reloader: reloader).addRoutes(to: router.group()) }
+        OpenAPIController().addRoutes(to: router.group())
 
         return makeApplication(
             router: router, host: host, port: port, checks: checks, services: services, tls: tls, logger: logger,
@@ -140,7 +141,7 @@ package enum SpliceGateway {
 
     /// The gateway's own endpoints: their request bodies are limited to `maximumRequestBytes`.
     static let endpoints: Set<String> = [
-        "/complete", "/routes", "/livez", "/readyz", "/ledger", "/metrics", "/admin/reload",
+        "/complete", "/routes", "/livez", "/readyz", "/ledger", "/metrics", "/openapi.json", "/admin/reload",
     ]
 
     /// The endpoints whose requests are not client requests in `splice_inflight_requests`.
