@@ -33,7 +33,7 @@ struct ServeCommand: AsyncParsableCommand {
             for problem in error.problems { printError(problem.description) }
             throw ExitCode(1)
         }
-        let logger = logging.bootstrap()
+        let logger = logging.bootstrap(configured: loaded.server.logFormat)
         do {
             try await SpliceGateway.serve(
                 loaded, source: configurationFiles.source(host: host, port: port),

@@ -62,12 +62,23 @@ struct LoggingOptions: ParsableArguments {
     @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: Logger.Level = .info
 
-    /// Logs go to standard error as one line each, every value quoted and escaped where needed (so that a
-    /// client's request id cannot forge a field); no secret is ever logged.
-    func bootstrap() -> Logger {
+    @Option(name: .long, help: "Log format: text or json (default: text; overrides the config file's 'logFormat').")
+    var logFormat: String?
+
+    func validate() throws {
+        if let logFormat, LogFormat(rawValue: logFormat) == nil {
+            throw ValidationError("--log-format must be text or json")
+        }
+    }
+
+    /// Logs go to standard error as one line each (text or one JSON object), every value quoted and escaped where
+    /// needed (so that a client's request id cannot forge a field); no secret is ever logged. `--log-format`
+    /// wins over `configured` (the config file's `logFormat`).
+    func bootstrap(configured: LogFormat = .text) -> Logger {
         let level = logLevel
+        let format = logFormat.flatMap(LogFormat.init(rawValue:)) ?? configured
         LoggingSystem.bootstrap { label in
-            TextLogHandler(label: label, logLevel: level, format: .text)
+            TextLogHandler(label: label, logLevel: level, format: format)
         }
         var logger = Logger(label: "splice")
         logger.logLevel = level

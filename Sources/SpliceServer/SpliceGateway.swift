@@ -10,6 +10,7 @@ import SpliceCore
 /// Builds the gateway application. The CLI and the tests both call this.
 package enum SpliceGateway {
     /// The Hummingbird application serving the contract's endpoints for `routes` (a configuration no reload replaces).
+    /// `metrics` is served at `/metrics`; its `requests` must be among `observers` for the request series to move.
     package static func buildApplication(
         host: String,
         port: Int,
@@ -17,6 +18,7 @@ package enum SpliceGateway {
         clientKeys: ClientKeys = .none,
         state: GatewayState? = nil,
         observers: [any FinishedRequestObserver] = [],
+        metrics: GatewayMetrics = GatewayMetrics(),
         services: [any Service] = [],
         logger: Logger,
         connections: ConnectionLimits = ConnectionLimits(),
@@ -26,8 +28,9 @@ package enum SpliceGateway {
         let live = LiveConfiguration(
             GatewayConfiguration(generation: 1, routes: routes, clientKeys: clientKeys, idempotency: state?.idempotency))
         return buildApplication(
-            host: host, port: port, configuration: live, state: state, observers: observers, services: services,
-            logger: logger, connections: connections, shutdownGrace: shutdownGrace, onServerRunning: onServerRunning)
+            host: host, port: port, configuration: live, state: state, observers: observers, metrics: metrics,
+            services: services, logger: logger, connections: connections, shutdownGrace: shutdownGrace,
+            onServerRunning: onServerRunning)
     }
 
     /// The Hummingbird application serving the contract's endpoints for the configuration `live` holds, which
@@ -38,6 +41,7 @@ package enum SpliceGateway {
         configuration live: LiveConfiguration,
         state: GatewayState?,
         observers: [any FinishedRequestObserver] = [],
+        metrics: GatewayMetrics = GatewayMetrics(),
         reloader: Reloader? = nil,
         services: [any Service] = [],
         tls: ListenerTLS? = nil,
@@ -56,6 +60,8 @@ package enum SpliceGateway {
         router.add(middleware: RequestIdMiddleware())
         router.add(middleware: ErrorEnvelopeMiddleware())
         router.add(middleware: EarlyRefusalMiddleware(checks: checks))
+        metrics.update(for: live.current.routes)
+        router.add(middleware: InflightMiddleware(metrics: metrics, uncounted: uncountedEndpoints))
         router.add(middleware: ConfigurationMiddleware(live: live))
         router.add(middleware: CertificateClientMiddleware())
         // `/{route}/…`: the providers' own APIs, identified in each provider's own credential slot.
@@ -67,8 +73,10 @@ package enum SpliceGateway {
             .add(middleware: ClientAuthMiddleware())
         CompleteController(finished: finished).addRoutes(to: complete)
         StatusController().addRoutes(publicGroup: router.group(), protectedGroup: protected)
+        MetricsController(metrics: metrics).addRoutes(to: router.group())
         if let state { LedgerController(state: state).addRoutes(to: protected) }
         if let reloader { AdminController(reloader: reloader).addRoutes(to: router.group()) }
+        OpenAPIController().addRoutes(to: router.group())
         ConsoleController(activity: activity, state: state).addRoutes(to: router)
 
         return makeApplication(
@@ -99,8 +107,8 @@ package enum SpliceGateway {
     /// The listeners are those of the configuration at start-up (a reload that changes them says a restart is
     /// needed); each request uses the configuration of its arrival, as on the gateway's listener.
     package static func passthroughListeners(
-        configuration live: LiveConfiguration, finished: FinishedRequests = .none, tls: ListenerTLS? = nil,
-        logger: Logger,
+        configuration live: LiveConfiguration, finished: FinishedRequests = .none, metrics: GatewayMetrics? = nil,
+        tls: ListenerTLS? = nil, logger: Logger,
         connections: ConnectionLimits = ConnectionLimits(), shutdownGrace: Duration? = nil,
         onListening: @escaping @Sendable (String, Int) async -> Void = { _, _ in }
     ) -> [any Service] {
@@ -114,6 +122,7 @@ package enum SpliceGateway {
             router.add(middleware: RequestIdMiddleware())
             router.add(middleware: ErrorEnvelopeMiddleware())
             router.add(middleware: EarlyRefusalMiddleware(checks: checks))
+            if let metrics { router.add(middleware: InflightMiddleware(metrics: metrics, uncounted: [])) }
             router.add(middleware: ConfigurationMiddleware(live: live))
             router.add(middleware: CertificateClientMiddleware())
             router.add(middleware: PassthroughMiddleware(fixedRoute: route.name, finished: finished))
@@ -136,9 +145,12 @@ package enum SpliceGateway {
 
     /// The gateway's own endpoints: their request bodies are limited to `maximumRequestBytes`.
     static let endpoints: Set<String> = [
-        "/complete", "/routes", "/livez", "/readyz", "/ledger", "/admin/reload", "/console", "/console/login",
-        "/console/logout",
+        "/complete", "/routes", "/livez", "/readyz", "/ledger", "/metrics", "/openapi.json", "/admin/reload", "/console",
+        "/console/login", "/console/logout",
     ]
+
+    /// The endpoints whose requests are not client requests in `splice_inflight_requests`.
+    static var uncountedEndpoints: Set<String> { endpoints.subtracting(["/complete"]) }
 
     /// How long after the drain limit the answers given at it may take to be written, before the
     /// service group cancels what is left.
@@ -161,7 +173,10 @@ package enum SpliceGateway {
         let configuration = loaded.server
         let tls = try configuration.tls.map { tls throws(ConfigurationError) in try ListenerTLS.load(tls) }
         let clients = UpstreamClients(logger: logger)
-        let routes = RouteTable.resolve(loaded.routeConfigurations, environment: environment, transport: clients.transport(for:))
+        let metrics = GatewayMetrics()
+        let routes = RouteTable.resolve(
+            loaded.routeConfigurations, environment: environment, metrics: metrics.factory,
+            transport: clients.transport(for:))
         logRoutes(routes, clientKeys: loaded.clientKeys, warnAboutLiteralSecrets: warnAboutLiteralSecrets, logger: logger)
         let stateService = try await StateService.open(
             configuration.state, idempotencyTTL: configuration.idempotencyTTL, environment: environment,
@@ -173,16 +188,16 @@ package enum SpliceGateway {
                 idempotency: stateService.state.idempotency))
         let reloader = Reloader(
             live: live, source: source, environment: environment, idempotency: stateService.state.idempotency,
-            warnAboutLiteralSecrets: warnAboutLiteralSecrets, logger: logger, transport: clients.transport(for:),
-            retireRoutes: clients.retireRoutes(notIn:))
+            warnAboutLiteralSecrets: warnAboutLiteralSecrets, metrics: metrics, logger: logger,
+            transport: clients.transport(for:), retireRoutes: clients.retireRoutes(notIn:))
         let connections = connectionLimits(configuration.connections, logger: logger)
         let listening = ListeningFlag()
         // The console's last 15 minutes: fed by the main listener and the routes' own ones alike.
         let activity = ActivityWindow()
         let listeners = passthroughListeners(
-            configuration: live, finished: finishedRequests(state: stateService.state, observers: [activity]), tls: tls,
-            logger: logger,
-            connections: connections,
+            configuration: live,
+            finished: finishedRequests(state: stateService.state, observers: [metrics.requests, activity]), metrics: metrics,
+            tls: tls, logger: logger, connections: connections,
             shutdownGrace: configuration.shutdownGrace
         ) { route, port in
             logger.info("passthrough listening", metadata: ["route": "\(route)", "port": "\(port)"])
@@ -190,7 +205,7 @@ package enum SpliceGateway {
         }
         let app = buildApplication(
             host: configuration.host, port: configuration.port, configuration: live, state: stateService.state,
-            observers: [activity], reloader: reloader,
+            observers: [metrics.requests, activity], metrics: metrics, reloader: reloader,
             // Stopped in reverse order once the server has drained: the store last, after the final ledger entries.
             services: [stateService, clients, ReloadOnSignal(reloader: reloader)] + listeners, tls: tls, logger: logger,
             connections: connections, shutdownGrace: configuration.shutdownGrace

@@ -266,6 +266,103 @@ import Testing
         withExtendedLifetime(holder) {}
     }
 
+    // MARK: --log-format
+
+    /// The output's JSON lines, parsed; a line that is not one JSON object is recorded as an issue.
+    static func jsonLines(_ output: String, sourceLocation: SourceLocation = #_sourceLocation) -> [[String: Any]] {
+        output.split(separator: "\n").filter { !$0.hasPrefix("splice: ") }.compactMap { line in
+            let object = (try? JSONSerialization.jsonObject(with: Data(line.utf8))) as? [String: Any]
+            #expect(object != nil, "not one JSON object: \(line)", sourceLocation: sourceLocation)
+            return object
+        }
+    }
+
+    /// A folder with a config file holding `config` (its state store inside the folder); removed by the caller.
+    static func configFolder(_ config: String) throws -> (directory: URL, file: URL) {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("splice-logs-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let file = directory.appendingPathComponent("splice.yaml")
+        let routes = Self.packageRoot.appendingPathComponent("routes").path
+        try "routes: \(routes)\nstate: sqlite:state.db\n\(config)".write(to: file, atomically: true, encoding: .utf8)
+        return (directory, file)
+    }
+
+    /// `serve --log-format json`, really serving: every line it logs, start-up to shutdown, is one JSON object, and
+    /// a request's line carries its fields.
+    @Test func serveLogsOneJSONObjectPerLineWithTheFlag() async throws {
+        let (directory, config) = try Self.configFolder("")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let serve = try Self.launch(
+            ["serve", "--config", config.path, "--port", "0", "--log-format", "json"], directory: directory)
+        defer {
+            if serve.process.isRunning { serve.process.terminate() }
+            serve.finish()
+        }
+        var address: String?
+        for _ in 0..<200 where address == nil && serve.process.isRunning {
+            try await Task.sleep(for: .milliseconds(100))
+            address =
+                serve.text.split(separator: "\n").compactMap { line -> String? in
+                    let object = (try? JSONSerialization.jsonObject(with: Data(line.utf8))) as? [String: Any]
+                    return object?["message"] as? String == "listening" ? object?["address"] as? String : nil
+                }.first
+        }
+        let base = try #require(address, "\(serve.text)")
+        let metrics = try await GatewayHarness.client.execute(HTTPClientRequest(url: base + "/metrics"), timeout: .seconds(10))
+        let scraped = String(buffer: try await metrics.body.collect(upTo: 1024 * 1024))
+        #expect(metrics.status == .ok)
+        #expect(scraped.contains("splice_route_ready{route=\"spatialgen\"} 0"), "\(scraped)")
+        var request = HTTPClientRequest(url: base + "/complete")
+        request.method = .POST
+        request.headers.add(name: "Content-Type", value: "application/json")
+        request.headers.add(name: "X-Request-Id", value: "cli-json-1")
+        request.body = .bytes(ByteBuffer(string: CompleteEndToEndTests.spatialgenBody))
+        let refused = try await GatewayHarness.client.execute(request, timeout: .seconds(10))
+        let refusedBody = try JSONValue.parse(Array(String(buffer: try await refused.body.collect(upTo: 1024 * 1024)).utf8))
+        #expect(refused.status == .serviceUnavailable, "\(refusedBody.jsonString)")
+        try await Self.stop(serve)
+
+        let objects = Self.jsonLines(serve.text)
+        #expect(objects.count >= 4, "\(serve.text)")
+        for object in objects {
+            for key in ["time", "level", "label", "message"] { #expect(object[key] is String, "\(object)") }
+        }
+        let unavailable = try #require(objects.first { $0["message"] as? String == "route unavailable" && $0["route"] as? String == "spatialgen" })
+        #expect(unavailable["level"] as? String == "warning")
+        #expect((unavailable["reason"] as? String)?.contains("SPATIALGEN_APPKEY") == true)
+        let complete = try #require(
+            objects.first { $0["request_id"] as? String == "cli-json-1" && $0["message"] as? String == "complete" }, "\(serve.text)")
+        #expect(complete["status"] as? String == "503")
+        #expect(complete["code"] as? String == refusedBody["error"]?["code"]?.stringValue)
+        #expect(complete["total_ms"] is String)
+    }
+
+    /// `logFormat` in the config file; `--log-format` wins over it; an unknown format is a usage or config error.
+    @Test func theConfigFilesLogFormatAndTheFlagOverIt() throws {
+        let holder = try PortHolder()
+        let (directory, config) = try Self.configFolder("logFormat: json\n")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let fromFile = try Self.run(["serve", "--config", config.path, "--port", "\(holder.port)"])
+        #expect(fromFile.status == 2, "\(fromFile.output)")
+        let objects = Self.jsonLines(fromFile.output)
+        #expect(objects.contains { $0["message"] as? String == "route unavailable" }, "\(fromFile.output)")
+
+        let overridden = try Self.run(["serve", "--config", config.path, "--port", "\(holder.port)", "--log-format", "text"])
+        #expect(overridden.status == 2)
+        #expect(overridden.output.contains("warning splice: route unavailable reason="), "\(overridden.output)")
+        #expect(!overridden.output.contains("{\"time\""))
+
+        let badFlag = try Self.run(["serve", "--config", config.path, "--log-format", "xml"])
+        #expect(badFlag.status == 1)
+        #expect(badFlag.output.contains("--log-format must be text or json"), "\(badFlag.output)")
+        let (badDirectory, badConfig) = try Self.configFolder("logFormat: xml\n")
+        defer { try? FileManager.default.removeItem(at: badDirectory) }
+        let badFile = try Self.run(["check", "--config", badConfig.path])
+        #expect(badFile.status == 1)
+        #expect(badFile.output.contains("'logFormat' must be text or json"), "\(badFile.output)")
+        withExtendedLifetime(holder) {}
+    }
+
     @Test func demoRefusesABadConfigFile() throws {
         let run = try Self.run(["demo", "--port", "0", "--config", "/nonexistent/splice.yaml"])
         #expect(run.status == 1, "\(run.output)")

@@ -220,8 +220,9 @@ import Testing
 
     // MARK: Never a secret
 
-    @Test func noSecretReachesTheStoreOrTheLog() async throws {
-        try await withStatefulGateway { gateway, store in
+    @Test(arguments: LogFormat.allCases)
+    func noSecretReachesTheStoreOrTheLog(_ format: LogFormat) async throws {
+        try await withStatefulGateway(logFormat: format) { gateway, store in
             let bodies = [
                 CompleteEndToEndTests.spatialgenBody, Self.autorender, RetryTests.huawei, RetryTests.tenovos,
                 #"{"route":"gjirafa-vp","uploadId":"rk-1","parts":[{"partNumber":1,"etag":"e1"}]}"#,

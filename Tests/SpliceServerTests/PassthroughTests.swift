@@ -305,8 +305,9 @@ import Testing
 
     // MARK: Tenovos: Splice's own /auth/token, the shared session behind it
 
-    @Test func aTenovosClientLogsInToSpliceAndNeverSeesARealToken() async throws {
-        try await withGateway { gateway in
+    @Test(arguments: LogFormat.allCases)
+    func aTenovosClientLogsInToSpliceAndNeverSeesARealToken(_ format: LogFormat) async throws {
+        try await withGateway(logFormat: format) { gateway in
             let login = try await gateway.send(
                 method: .POST, path: "/tenovos/auth/token", body: Array(#"{"username":"anyone","password":"anything"}"#.utf8),
                 headers: [Self.contentType, ("X-API-Key", "dummy")])

@@ -6,9 +6,10 @@ import Testing
 /// The security promises: no secret in any log line or answer, and no client credential forwarded.
 @Suite(.timeLimit(.minutes(1))) struct SecurityTests {
     /// Runs successes and every kind of failure for every provider, logging at trace level, then searches
-    /// everything the gateway printed and answered for every secret, token and signature in play.
-    @Test func noSecretInLogsOrAnswers() async throws {
-        try await withGateway { gateway in
+    /// everything the gateway printed and answered for every secret, token and signature in play, in both log formats.
+    @Test(arguments: LogFormat.allCases)
+    func noSecretInLogsOrAnswers(_ format: LogFormat) async throws {
+        try await withGateway(logFormat: format) { gateway in
             var answers: [GatewayHarness.Answer] = []
             let faults: [EmulatorFault?] = [
                 nil, .providerError(status: 400), .providerError(status: 401), .providerError(status: 429),

@@ -78,17 +78,21 @@ import Testing
         }
     }
 
-    @Test func aFailedLoginIsUpstreamAuthFailedWithTenovosMessage() async throws {
-        try await withGateway(routes: { emulators in
-            [
-                try GatewayHarness.route(
-                    "tenovos", emulators.tenovos.baseURL,
-                    [
-                        "apiKey": emulators.credentials.tenovosAPIKey, "username": emulators.credentials.tenovosUsername,
-                        "password": "wrong-password-1",
-                    ])
-            ]
-        }) { gateway in
+    @Test(arguments: LogFormat.allCases)
+    func aFailedLoginIsUpstreamAuthFailedWithTenovosMessage(_ format: LogFormat) async throws {
+        try await withGateway(
+            logFormat: format,
+            routes: { emulators in
+                [
+                    try GatewayHarness.route(
+                        "tenovos", emulators.tenovos.baseURL,
+                        [
+                            "apiKey": emulators.credentials.tenovosAPIKey, "username": emulators.credentials.tenovosUsername,
+                            "password": "wrong-password-1",
+                        ])
+                ]
+            }
+        ) { gateway in
             let answer = try await gateway.post(Self.complete)
             ErrorTableTests.expectError(
                 answer, status: 502, code: "upstream_auth_failed", source: "provider", retryable: false, route: "tenovos",

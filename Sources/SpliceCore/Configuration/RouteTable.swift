@@ -1,4 +1,5 @@
 import Crypto
+import CoreMetrics
 import Foundation
 
 /// A route ready to serve, or unavailable because a credential reference did not resolve.
@@ -8,6 +9,8 @@ package struct Route: Sendable {
     package var state: State
     /// The route's own way to its upstream (its own connection pool).
     package var transport: any UpstreamTransport
+    /// What the pipeline records about this route's upstream (made once, from the gateway's metrics factory).
+    package var instruments: RouteInstruments = .none
     /// What a reload compares to decide whether this route keeps its transport and authenticator (and so its
     /// Tenovos session); `nil` for an unavailable route, which has nothing worth keeping.
     package var reuseKey: ReuseKey?
@@ -122,7 +125,8 @@ package struct RouteTable: Sendable {
 
     /// Resolves each route's credential references; a route whose references do not all resolve is unavailable,
     /// and so is one with a secret shorter than `minimumSecretLength` or a value holding a control character.
-    /// `transport` gives each route its way to its upstream; `clock` is the wall clock its authenticator reads.
+    /// `transport` gives each route its way to its upstream; `clock` is the wall clock its authenticator reads;
+    /// `metrics` makes each route's `RouteInstruments` (the gateway's factory; nothing is recorded by default).
     /// A route of `previous` (the configuration a reload replaces) with the same `ReuseKey` is kept as it was:
     /// its transport, and its authenticator with whatever session it holds.
     package static func resolve(
@@ -130,6 +134,7 @@ package struct RouteTable: Sendable {
         registry: ProviderRegistry = .standard,
         environment: [String: String],
         clock: WallClock = .system,
+        metrics: any MetricsFactory = NOOPMetricsHandler.instance,
         reusing previous: RouteTable? = nil,
         transport: (RouteConfiguration) -> any UpstreamTransport
     ) -> RouteTable {
@@ -171,7 +176,9 @@ package struct RouteTable: Sendable {
                 routes.append(
                     Route(
                         configuration: configuration, provider: provider,
-                        state: .unavailable(reason: missing.joined(separator: "; ")), transport: transport(configuration)))
+                        state: .unavailable(reason: missing.joined(separator: "; ")), transport: transport(configuration),
+                        instruments: RouteInstruments(
+                            route: configuration.name, provider: provider.name, factory: metrics, clock: clock)))
                 continue
             }
             let key = Route.ReuseKey(
@@ -182,16 +189,19 @@ package struct RouteTable: Sendable {
                 routes.append(
                     Route(
                         configuration: configuration, provider: provider, state: kept.state, transport: kept.transport,
-                        reuseKey: key))
+                        instruments: kept.instruments, reuseKey: key))
                 continue
             }
             let routeTransport = transport(configuration)
+            let instruments = RouteInstruments(
+                route: configuration.name, provider: provider.name, factory: metrics, clock: clock)
             let authenticator = provider.makeAuthenticator(
-                route: configuration, credentials: ResolvedCredentials(values), transport: routeTransport, clock: clock)
+                route: configuration, credentials: ResolvedCredentials(values), transport: routeTransport, clock: clock,
+                instruments: instruments)
             routes.append(
                 Route(
                     configuration: configuration, provider: provider, state: .ready(authenticator),
-                    transport: routeTransport, reuseKey: key))
+                    transport: routeTransport, instruments: instruments, reuseKey: key))
         }
         return RouteTable(routes: routes, warnings: warnings)
     }

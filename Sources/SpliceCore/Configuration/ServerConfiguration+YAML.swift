@@ -59,6 +59,13 @@ extension ServerConfiguration {
                 } catch {
                     reader.report(member.value, "'state': \(error.reason)")
                 }
+            case "logFormat":
+                guard let text = reader.string(member.value, key: "logFormat") else { continue }
+                guard let format = LogFormat(rawValue: text) else {
+                    reader.report(member.value, "'logFormat' must be text or json")
+                    continue
+                }
+                configuration.logFormat = format
             case "idempotency":
                 if let ttl = parseIdempotency(member.value, reader: &reader) { configuration.idempotencyTTL = ttl }
             default:

@@ -19,12 +19,15 @@ package struct ServerConfiguration: Sendable {
     package var configDirectory = "."
     /// How long an `Idempotency-Key`'s final answer is replayed (`idempotency.ttlSeconds`).
     package var idempotencyTTL: Duration = .seconds(86_400)
+    /// How log lines are written (`logFormat`); `--log-format` overrides it.
+    package var logFormat: LogFormat = .text
 
     package static let maximumRequestBytes = 2 * 1024 * 1024
 
     package init() {}
 
-    static let keys = ["host", "port", "routes", "shutdownGraceSeconds", "clients", "state", "idempotency", "tls"] + ConnectionLimits.keys
+    static let keys =
+        ["host", "port", "routes", "shutdownGraceSeconds", "clients", "state", "idempotency", "tls", "logFormat"] + ConnectionLimits.keys
     static let idempotencyKeys = ["ttlSeconds"]
     /// At most a year: a longer-lived key is a store that only grows.
     static let maximumIdempotencyTTLSeconds = 31_536_000

@@ -9,12 +9,14 @@ import Synchronization
     import Musl
 #endif
 
-/// How a log line is written. Only `text` exists today; another format (JSON) is a new case here and a new
-/// branch in `TextLogHandler.render`, with the event merged the same way.
-package enum LogFormat: String, Sendable {
+/// How a log line is written (`--log-format`, the config file's `logFormat`).
+package enum LogFormat: String, Sendable, CaseIterable {
     /// `TIMESTAMP LEVEL label: message key=value …`, keys sorted; a value that is not plainly safe is quoted
     /// and escaped, so that no value (a client's request id, say) can forge a field or a line.
     case text
+    /// One JSON object per line (`JSONLogLine`): `time` (UTC, milliseconds), `level`, `label`, `message`, then
+    /// every metadata field as a string.
+    case json
 }
 
 /// Splice's log handler: one line per event, written to standard error unbuffered (one `write` per line).
@@ -61,9 +63,10 @@ package struct TextLogHandler: LogHandler {
             merged["error.message"] = "\(error)"
             merged["error.type"] = "\(String(reflecting: type(of: error)))"
         }
+        let timestamp = format == .json ? JSONLogLine.timestamp() : Self.timestamp()
         sink(
             Self.render(
-                format: format, timestamp: Self.timestamp(), level: event.level, label: label, message: "\(event.message)",
+                format: format, timestamp: timestamp, level: event.level, label: label, message: "\(event.message)",
                 metadata: merged) + "\n")
     }
 
@@ -92,6 +95,8 @@ package struct TextLogHandler: LogHandler {
                 line += escaped(value.description, spaceIsSafe: false)
             }
             return line
+        case .json:
+            return JSONLogLine.render(time: timestamp, level: level, label: label, message: message, metadata: metadata)
         }
     }
 

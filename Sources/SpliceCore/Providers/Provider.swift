@@ -32,6 +32,13 @@ package protocol Provider: Sendable {
         route: RouteConfiguration, credentials: ResolvedCredentials, transport: any UpstreamTransport, clock: WallClock
     ) -> any UpstreamAuthenticator
 
+    /// The same, with the route's instruments, for an authenticator that records what it does itself (a Tenovos
+    /// login). The default ignores them.
+    func makeAuthenticator(
+        route: RouteConfiguration, credentials: ResolvedCredentials, transport: any UpstreamTransport, clock: WallClock,
+        instruments: RouteInstruments
+    ) -> any UpstreamAuthenticator
+
     /// Translates a checked request into the provider's HTTP request, without credentials.
     /// A field the provider needs and the request lacks is a 400 naming the field and the provider.
     func makeRequest(_ request: CompleteRequest, route: RouteConfiguration) throws(GatewayError) -> UpstreamRequest
@@ -42,6 +49,13 @@ package protocol Provider: Sendable {
 }
 
 extension Provider {
+    package func makeAuthenticator(
+        route: RouteConfiguration, credentials: ResolvedCredentials, transport: any UpstreamTransport, clock: WallClock,
+        instruments: RouteInstruments
+    ) -> any UpstreamAuthenticator {
+        makeAuthenticator(route: route, credentials: credentials, transport: transport, clock: clock)
+    }
+
     package var optionKeys: [String] { [] }
     package var completeIsIdempotent: Bool { false }
     package func validate(route: RouteConfiguration) -> [String] { [] }

@@ -45,6 +45,8 @@ extension LedgerEntry {
 
     /// An RFC 3339 time (`2026-12-01T22:40:03Z`, fractions and offsets allowed), for `since=`.
     package static func parseTimestamp(_ text: String) -> Date? {
+        // RFC 3339 (§5.6) allows a lower-case `t` and `z`; the formatter reads only upper-case ones.
+        let text = text.uppercased()
         let withFraction = ISO8601DateFormatter()
         withFraction.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
         if let date = withFraction.date(from: text) { return date }

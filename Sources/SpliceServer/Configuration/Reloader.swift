@@ -1,3 +1,4 @@
+import CoreMetrics
 import Foundation
 import Logging
 import SpliceCore
@@ -26,13 +27,16 @@ package final class Reloader: Sendable {
     private let retireRoutes: @Sendable (Set<String>) -> Void
     private let warnAboutLiteralSecrets: Bool
     private let clock: WallClock
+    /// Where reloads are counted and route readiness is shown; the new routes record into it too.
+    private let metrics: GatewayMetrics?
     private let logger: Logger
     /// Held for the whole of a reload, so that two never interleave.
     private let running = Mutex(())
 
     package init(
         live: LiveConfiguration, source: ConfigurationSource, environment: [String: String],
-        idempotency: IdempotencyGate?, warnAboutLiteralSecrets: Bool = true, clock: WallClock = .system, logger: Logger,
+        idempotency: IdempotencyGate?, warnAboutLiteralSecrets: Bool = true, clock: WallClock = .system,
+        metrics: GatewayMetrics? = nil, logger: Logger,
         transport: @escaping @Sendable (RouteConfiguration) -> any UpstreamTransport,
         retireRoutes: @escaping @Sendable (Set<String>) -> Void = { _ in }
     ) {
@@ -42,6 +46,7 @@ package final class Reloader: Sendable {
         self.idempotency = idempotency
         self.warnAboutLiteralSecrets = warnAboutLiteralSecrets
         self.clock = clock
+        self.metrics = metrics
         self.logger = logger
         self.transport = transport
         self.retireRoutes = retireRoutes
@@ -65,16 +70,19 @@ package final class Reloader: Sendable {
                         "trigger": "\(trigger)", "problems": "\(error.problems.count)",
                         "generation": "\(old.generation)",
                     ])
+                metrics?.recordReload(succeeded: false)
                 return .refused(error.problems)
             }
             let routes = RouteTable.resolve(
-                loaded.routeConfigurations, environment: environment, clock: clock, reusing: old.routes,
-                transport: transport)
+                loaded.routeConfigurations, environment: environment, clock: clock,
+                metrics: metrics?.factory ?? NOOPMetricsHandler.instance, reusing: old.routes, transport: transport)
             let configuration = GatewayConfiguration(
                 generation: old.generation + 1, server: loaded.server, routes: routes, clientKeys: loaded.clientKeys,
                 idempotency: idempotency)
             live.replace(with: configuration)
             retireRoutes(Set(routes.routes.map(\.name)))
+            metrics?.update(for: routes)
+            metrics?.recordReload(succeeded: true)
 
             let restartRequired = Self.restartRequired(from: old, to: configuration)
             SpliceGateway.logRoutes(routes, clientKeys: loaded.clientKeys, warnAboutLiteralSecrets: warnAboutLiteralSecrets, logger: logger)

@@ -93,7 +93,12 @@ package struct ConsoleController: Sendable {
     func login(_ request: Request, context: SpliceRequestContext) async throws -> Response {
         let clientKeys = context.configuration.clientKeys
         guard clientKeys.required else { return Self.redirect(to: "/console", cookie: nil) }
-        let body = try await request.body.collect(upTo: Self.maximumLoginBytes)
+        let body: ByteBuffer
+        do {
+            body = try await request.body.collect(upTo: Self.maximumLoginBytes)
+        } catch let error as any HTTPResponseError where error.status == .contentTooLarge {
+            throw GatewayError.payloadTooLarge(limit: Self.maximumLoginBytes)
+        }
         guard let key = Self.formField("key", in: String(buffer: body)), !key.isEmpty else {
             return try loginPage(message: "Enter a client key.")
         }

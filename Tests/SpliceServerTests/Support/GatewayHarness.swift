@@ -24,6 +24,8 @@ struct GatewayHarness: Sendable {
     var reloader: Reloader? = nil
     /// The client `send` uses: a TLS test sets its own (trusting the test CA, with or without a client certificate).
     var client: HTTPClient = GatewayHarness.client
+    /// The gateway's own metrics (its own registry: nothing another test does moves them).
+    var metrics = GatewayMetrics()
 
     /// What the gateway answered.
     struct Answer: Sendable {
@@ -108,7 +110,9 @@ struct GatewayHarness: Sendable {
 /// Starts the emulators and a gateway on an ephemeral port (or `port`), runs `body`, then stops both.
 /// With `emulators`, the gateway uses those (started by the caller, left running): several gateways, one provider.
 /// A gateway that stops before it listens (a failed bind) throws `HarnessError.gatewayDidNotStart`.
+/// With `logFormat`, the log lines are Splice's own in that format (see `LogCapture`).
 func withGateway<T: Sendable>(
+    logFormat: LogFormat? = nil,
     host: String = "127.0.0.1",
     port requestedPort: Int = 0,
     emulators shared: RunningEmulators? = nil,
@@ -129,8 +133,9 @@ func withGateway<T: Sendable>(
     return try await withProviderEmulators(credentials: credentials, tls: emulatorTLS) { try await run($0) }
 
     func run(_ emulators: RunningEmulators) async throws -> T {
-        let logs = LogCapture()
+        let logs = LogCapture(format: logFormat)
         let logger = logs.logger()
+        let metrics = GatewayMetrics()
         // The test owns the store (and shuts it down); the harness runs its ledger writer.
         let state = store.map {
             GatewayState(
@@ -150,28 +155,31 @@ func withGateway<T: Sendable>(
                     server: ServerConfiguration(), routeConfigurations: try makeRoutes(emulators), clientKeys: clientKeys))
         let loaded = try source.read()
         let table = RouteTable.resolve(
-            loaded.routeConfigurations, environment: environment, clock: clock, transport: transport)
+            loaded.routeConfigurations, environment: environment, clock: clock, metrics: metrics.factory,
+            transport: transport)
         let live = LiveConfiguration(
             GatewayConfiguration(
                 generation: 1, server: loaded.server, routes: table, clientKeys: loaded.clientKeys,
                 idempotency: state?.idempotency))
         let reloader = Reloader(
             live: live, source: source, environment: environment, idempotency: state?.idempotency, clock: clock,
-            logger: logger, transport: transport, retireRoutes: clients.retireRoutes(notIn:))
+            metrics: metrics, logger: logger, transport: transport, retireRoutes: clients.retireRoutes(notIn:))
         // The console's activity window, fed by every listener as `SpliceGateway.serve` does.
         let activity = ActivityWindow(clock: clock)
         let (ports, portSink) = AsyncStream.makeStream(of: Int.self)
         // Routes with `passthrough.listen` get their own listeners, which report their ports here.
         let (listenerPorts, listenerSink) = AsyncStream.makeStream(of: (String, Int).self)
         let listeners = SpliceGateway.passthroughListeners(
-            configuration: live, finished: SpliceGateway.finishedRequests(state: state, observers: [activity]), tls: tls,
+            configuration: live,
+            finished: SpliceGateway.finishedRequests(state: state, observers: [metrics.requests, activity]), metrics: metrics,
+            tls: tls,
             logger: logger
         ) {
             listenerSink.yield(($0, $1))
         }
         let app = SpliceGateway.buildApplication(
-            host: host, port: requestedPort, configuration: live, state: state, observers: [activity], reloader: reloader,
-            services: listeners, tls: tls, logger: logger
+            host: host, port: requestedPort, configuration: live, state: state, observers: [metrics.requests, activity],
+            metrics: metrics, reloader: reloader, services: listeners, tls: tls, logger: logger
         ) { port in portSink.yield(port) }
         let result: Result<T, any Error> = await withTaskGroup(of: Void.self) { group in
             if let state { group.addTask { await state.ledger.run() } }
@@ -193,7 +201,7 @@ func withGateway<T: Sendable>(
             }
             let harness = GatewayHarness(
                 emulators: emulators, baseURL: "\(tls == nil ? "http" : "https")://127.0.0.1:\(port)", logs: logs,
-                passthroughPorts: passthroughPorts, state: state, reloader: reloader)
+                passthroughPorts: passthroughPorts, state: state, reloader: reloader, metrics: metrics)
             do {
                 return .success(try await body(harness))
             } catch {

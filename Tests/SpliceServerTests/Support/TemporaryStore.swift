@@ -24,6 +24,7 @@ func withTemporaryStore<T: Sendable>(
 
 /// A gateway (as `withGateway`) with its own fresh SQLite state store.
 func withStatefulGateway<T: Sendable>(
+    logFormat: LogFormat? = nil,
     routes makeRoutes: (RunningEmulators) throws -> [RouteConfiguration] = { try GatewayHarness.standardRoutes($0) },
     clientKeys: ClientKeys = .none,
     transport override: TransportOverride? = nil,
@@ -33,7 +34,7 @@ func withStatefulGateway<T: Sendable>(
 ) async throws -> T {
     try await withTemporaryStore(busyTimeout: busyTimeout) { store, _ in
         try await withGateway(
-            routes: makeRoutes, clientKeys: clientKeys, transport: override, store: store, idempotencyTTL: idempotencyTTL
+            logFormat: logFormat, routes: makeRoutes, clientKeys: clientKeys, transport: override, store: store, idempotencyTTL: idempotencyTTL
         ) { gateway in
             try await body(gateway, store)
         }

@@ -1,3 +1,4 @@
+import HTTPTypes
 import Logging
 import Synchronization
 
@@ -58,11 +59,17 @@ package struct UpstreamExchange: Sendable {
                 ? try await route.transport.open(request, timeout: timeout)
                 : try await route.transport.send(request, timeout: timeout)
         } catch let error as UpstreamTransportError {
+            route.instruments.recordAttempt(RouteInstruments.AttemptResult(error))
             logger.debug(
                 "upstream attempt failed",
                 metadata: ["route": "\(route.name)", "attempt": "\(attempt)", "failure": "\(error.logDescription)"])
             throw error
+        } catch {
+            if error is CancellationError { route.instruments.recordAttempt(.cancelled) }
+            throw error
         }
+        route.instruments.recordAttempt(.answered)
+        route.instruments.recordClock(providerDate: response.headers[.date])
         record.waited(response.connectionWait)
         logger.debug(
             "upstream answered", metadata: ["route": "\(route.name)", "attempt": "\(attempt)", "status": "\(response.status)"])

@@ -22,10 +22,18 @@ package struct TenovosProvider: Provider {
     package func makeAuthenticator(
         route: RouteConfiguration, credentials: ResolvedCredentials, transport: any UpstreamTransport, clock: WallClock
     ) -> any UpstreamAuthenticator {
+        makeAuthenticator(route: route, credentials: credentials, transport: transport, clock: clock, instruments: .none)
+    }
+
+    /// Counts the session manager's logins and refreshes in `instruments`.
+    package func makeAuthenticator(
+        route: RouteConfiguration, credentials: ResolvedCredentials, transport: any UpstreamTransport, clock: WallClock,
+        instruments: RouteInstruments
+    ) -> any UpstreamAuthenticator {
         let account = TenovosSessionManager.Account(
             upstream: route.upstream, apiKey: credentials["apiKey"] ?? "", username: credentials["username"] ?? "",
             password: credentials["password"] ?? "", clientId: credentials["clientId"], timeout: route.timeout)
-        return TenovosAuthenticator(sessions: TenovosSessionManager(account: account, transport: transport, clock: clock))
+        return TenovosAuthenticator(sessions: TenovosSessionManager(account: account, transport: transport, clock: clock, instruments: instruments))
     }
 
     package func makeRequest(_ request: CompleteRequest, route: RouteConfiguration) throws(GatewayError) -> UpstreamRequest {

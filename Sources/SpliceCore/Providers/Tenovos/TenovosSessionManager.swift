@@ -18,6 +18,8 @@ actor TenovosSessionManager {
     private let account: Account
     private let transport: any UpstreamTransport
     private let clock: WallClock
+    /// Where each login and refresh sent to Tenovos is counted.
+    private let instruments: RouteInstruments
     private var session: TenovosSession?
     /// The login or refresh under way, which every caller waits for instead of starting its own.
     private var pending: Task<TenovosSession, any Error>?
@@ -27,10 +29,14 @@ actor TenovosSessionManager {
     /// How long to wait before trying again a renewal ahead of expiry that failed.
     static let earlyRenewalBackoff: TimeInterval = 15
 
-    init(account: Account, transport: any UpstreamTransport, clock: WallClock = .system) {
+    init(
+        account: Account, transport: any UpstreamTransport, clock: WallClock = .system,
+        instruments: RouteInstruments = .none
+    ) {
         self.account = account
         self.transport = transport
         self.clock = clock
+        self.instruments = instruments
     }
 
     /// A session good for the next request: the current one, or a refreshed or new one.
@@ -107,10 +113,13 @@ actor TenovosSessionManager {
                     "accessToken": JSONValue(previous.accessToken), "refreshToken": JSONValue(refreshToken),
                 ])
             ]
+            // Counted when sent, whatever Tenovos answers: a refused refresh is followed by a login, counted too.
+            instruments.recordTenovosRefresh()
             if let refreshed = try? await call(body: body) { return refreshed }
         }
         var body: JSONObject = ["username": JSONValue(account.username), "password": JSONValue(account.password)]
         if let clientId = account.clientId { body["clientId"] = JSONValue(clientId) }
+        instruments.recordTenovosLogin()
         return try await call(body: body)
     }
 
