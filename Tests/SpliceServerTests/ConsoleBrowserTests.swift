@@ -4,6 +4,7 @@ import Testing
 /// The operator's page in a real browser: headless Chromium loads `GET /console` from a running gateway, its DOM
 /// holds every route and the ledger row of the request just made, and its screenshots are PNGs of the window's size.
 /// With `CI` set a missing Chromium fails the test (`.ci/run` installs it); otherwise the test is skipped.
+/// Chromium keeps both cores busy for seconds, so `.ci/run` runs this suite on its own, after the others.
 @Suite(.serialized, .timeLimit(.minutes(3))) struct ConsoleBrowserTests {
     static let chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"]
         .first { FileManager.default.isExecutableFile(atPath: $0) }
