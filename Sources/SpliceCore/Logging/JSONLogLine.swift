@@ -85,10 +85,9 @@ package enum JSONLogLine {
             case "\r": line += "\\r"
             case "\t": line += "\\t"
             default:
-                switch scalar.properties.generalCategory {
-                case .control, .format, .lineSeparator, .paragraphSeparator, .surrogate, .unassigned, .privateUse:
+                if TextLogHandler.mustBeEscaped(scalar) {
                     appendEscape(scalar.value, to: &line)
-                default:
+                } else {
                     line.unicodeScalars.append(scalar)
                 }
             }

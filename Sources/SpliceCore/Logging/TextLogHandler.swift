@@ -114,6 +114,15 @@ package struct TextLogHandler: LogHandler {
         return plain ? text : quoted(text)
     }
 
+    /// Whether a character could break or disguise a log line (C0 and C1 controls, DEL, line and paragraph
+    /// separators, invisible format characters, unassigned ones): both formats write it as an escape.
+    static func mustBeEscaped(_ scalar: Unicode.Scalar) -> Bool {
+        switch scalar.properties.generalCategory {
+        case .control, .format, .lineSeparator, .paragraphSeparator, .surrogate, .unassigned, .privateUse: true
+        default: false
+        }
+    }
+
     /// `"…"` with `"` and `\` escaped, and every character that could break or disguise a line (C0 and C1
     /// controls, DEL, line and paragraph separators, invisible format characters) written as an escape.
     static func quoted(_ text: String) -> String {
@@ -126,10 +135,9 @@ package struct TextLogHandler: LogHandler {
             case "\r": result += "\\r"
             case "\t": result += "\\t"
             default:
-                switch scalar.properties.generalCategory {
-                case .control, .format, .lineSeparator, .paragraphSeparator, .surrogate, .unassigned, .privateUse:
+                if Self.mustBeEscaped(scalar) {
                     result += "\\u{\(String(scalar.value, radix: 16))}"
-                default:
+                } else {
                     result.unicodeScalars.append(scalar)
                 }
             }
