@@ -77,7 +77,7 @@ package enum SpliceGateway {
         if let state { LedgerController(state: state).addRoutes(to: protected) }
         if let reloader { AdminController(reloader: reloader).addRoutes(to: router.group()) }
         OpenAPIController().addRoutes(to: router.group())
-        ConsoleController(activity: activity, state: state).addRoutes(to: router)
+        ConsoleController(activity: activity, state: state, secure: tls != nil).addRoutes(to: router)
 
         return makeApplication(
             router: router, host: host, port: port, checks: checks, services: services, tls: tls, logger: logger,

@@ -181,6 +181,8 @@ import Testing
             #expect(setCookie.contains("HttpOnly"))
             #expect(setCookie.contains("SameSite=Strict"))
             #expect(setCookie.contains("Path=/console"))
+            // Plain HTTP: a `Secure` cookie would never be sent back.
+            #expect(!setCookie.contains("Secure"))
             #expect(!setCookie.contains(Self.opsKey))
             let cookie = try #require(setCookie.split(separator: ";").first.map(String.init))
 
@@ -272,6 +274,26 @@ import Testing
                 #expect(page.bodyText.contains("client <strong>bay-1</strong>"))
                 #expect(page.bodyText.contains(#"id="route-autorender""#))
                 #expect(!page.bodyText.contains(#"id="route-tenovos""#))
+            }
+        }
+    }
+
+    /// On an HTTPS listener the login cookie is `Secure` (never sent in clear text), and logging out clears it the same way.
+    @Test func onTLSTheLoginCookieIsSecure() async throws {
+        let certificates = try DevCertificates.primary.get()
+        let tls = try certificates.listener()
+        try await withGateway(clientKeys: Self.keys, tls: tls) { gateway in
+            try await certificates.withClient { client in
+                var gateway = gateway
+                gateway.client = client
+                let form = [("Content-Type", "application/x-www-form-urlencoded")]
+                let login = try await gateway.send(
+                    method: .POST, path: "/console/login", body: Array("key=\(Self.opsKey)".utf8), headers: form)
+                #expect(login.status == 303)
+                let setCookie = try #require(login.header("Set-Cookie"))
+                #expect(setCookie.hasSuffix("; Secure"), "\(setCookie)")
+                let logout = try await gateway.send(method: .POST, path: "/console/logout", body: [], headers: [])
+                #expect(logout.header("Set-Cookie")?.hasSuffix("Max-Age=0; Path=/console; HttpOnly; SameSite=Strict; Secure") == true)
             }
         }
     }

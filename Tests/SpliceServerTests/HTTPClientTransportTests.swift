@@ -1,5 +1,7 @@
 import AsyncHTTPClient
 import Foundation
+import HTTPTypes
+import Logging
 import NIOCore
 import SpliceCore
 import Testing
@@ -30,5 +32,17 @@ import Testing
         #expect(HTTPClientTransport.map(.connectTimeout, sent: false).neverSent)
         #expect(!HTTPClientTransport.map(.remoteConnectionClosed, sent: false).neverSent)
         #expect(!HTTPClientTransport.map(.deadlineExceeded, sent: true).neverSent)
+    }
+
+    /// A pool a reload closed (a request that began on the old configuration and outlasted its budget): nothing was
+    /// sent, so the request is 502 `upstream_unreachable` and may be retried — not a 500.
+    @Test func aClosedPoolIsUnreachableNotAnInternalError() async throws {
+        let client = HTTPClientTransport.makeClient(logger: Logger(label: "test"))
+        try await client.shutdown()
+        let transport = HTTPClientTransport(client: client)
+        let request = UpstreamRequest(method: .post, upstream: try UpstreamURL(parsing: "http://127.0.0.1:9"), path: "/x")
+        await #expect(throws: UpstreamTransportError.unreachable(reason: "the route's connection pool was closed by a reload")) {
+            _ = try await transport.send(request, timeout: .seconds(1))
+        }
     }
 }

@@ -41,11 +41,12 @@ package struct ConsoleController: Sendable {
 
     /// The routes and client keys are each request's own configuration (a reload changes them); the templates are
     /// parsed here, once.
-    package init(activity: ActivityWindow, state: GatewayState?, clock: WallClock = .system) {
+    /// `secure`: the listener is HTTPS, and the login cookie is marked `Secure`.
+    package init(activity: ActivityWindow, state: GatewayState?, secure: Bool = false, clock: WallClock = .system) {
         self.activity = activity
         self.state = state
         self.clock = clock
-        self.sessions = ConsoleSessions()
+        self.sessions = ConsoleSessions(secure: secure)
         self.templates = ConsoleTemplates.library
     }
 
@@ -54,7 +55,7 @@ package struct ConsoleController: Sendable {
             .get("console") { _, context in try await self.page(for: context) }
         router.post("console/login") { request, context in try await self.login(request, context: context) }
         router.post("console/logout") { _, _ in
-            Self.redirect(to: "/console", cookie: ConsoleSessions.logoutCookie)
+            Self.redirect(to: "/console", cookie: self.sessions.logoutCookie)
         }
     }
 

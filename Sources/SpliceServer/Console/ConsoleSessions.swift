@@ -12,22 +12,26 @@ struct ConsoleSessions: Sendable {
 
     private let secret: SymmetricKey
 
-    init(secret: SymmetricKey = SymmetricKey(size: .bits256)) {
+    /// The cookie's attributes: `Secure` as well on a TLS listener, so that it never travels in clear text.
+    let attributes: String
+
+    init(secret: SymmetricKey = SymmetricKey(size: .bits256), secure: Bool = false) {
         self.secret = secret
+        self.attributes = secure ? Self.baseAttributes + "; Secure" : Self.baseAttributes
     }
 
     /// The `Set-Cookie` value that logs `client` (whose key is `key`) in.
     func loginCookie(client: String, key: String) -> String {
         let value = [Self.version, Hex.lowercase(Array(client.utf8)), Hex.lowercase(mac(client: client, key: key))]
             .joined(separator: ".")
-        return "\(Self.cookieName)=\(value); \(Self.attributes)"
+        return "\(Self.cookieName)=\(value); \(attributes)"
     }
 
     /// The `Set-Cookie` value that clears the cookie.
-    static let logoutCookie = "\(cookieName)=; Max-Age=0; \(attributes)"
+    var logoutCookie: String { "\(Self.cookieName)=; Max-Age=0; \(attributes)" }
 
     /// Sent back to `/console` only, never readable by a script, never sent along from another site's page.
-    static let attributes = "Path=/console; HttpOnly; SameSite=Strict"
+    static let baseAttributes = "Path=/console; HttpOnly; SameSite=Strict"
 
     /// The client a request's cookie names, when its HMAC matches that client's current key.
     func client(from headers: HTTPFields, keys: ClientKeys) -> ClientIdentity? {

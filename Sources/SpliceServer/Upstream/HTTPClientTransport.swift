@@ -101,7 +101,7 @@ package struct HTTPClientTransport: UpstreamTransport {
         [
             HTTPClientError.invalidURL, .emptyHost, .emptyScheme, .unsupportedScheme(""), .missingSocketPath,
             .invalidHeaderFieldNames([]), .invalidHeaderFieldValues([]), .traceRequestWithBody,
-            .identityCodingIncorrectlyPresent, .contentLengthMissing, .alreadyShutdown,
+            .identityCodingIncorrectlyPresent, .contentLengthMissing,
         ].map(\.shortDescription))
 
     /// Streams `request` (and its body, when it has a stream) and returns at the answer's head, its body unread.
@@ -182,6 +182,10 @@ package struct HTTPClientTransport: UpstreamTransport {
             return .connectionClosed
         case .connectTimeout, .tlsHandshakeTimeout, .getConnectionFromPoolTimeout:
             return .unreachable(reason: "connecting timed out")
+        case .alreadyShutdown:
+            // A pool a reload replaced, closed before a request that began on the old configuration got to it
+            // (it would have had to outlast its whole deadline budget): nothing was sent, the next request has a pool.
+            return .unreachable(reason: "the route's connection pool was closed by a reload")
         case _ where requestRefusals.contains(error.shortDescription):
             return .invalidRequest(reason: error.shortDescription)
         default:

@@ -77,6 +77,8 @@ struct DevCertificates: Sendable {
             tls.privateKey = .privateKey(try NIOSSLPrivateKey(file: source.path("\(identity).key"), format: .pem))
         }
         var configuration = HTTPClient.Configuration(tlsConfiguration: tls)
+        // Answers are checked as the gateway gave them (the console's 303s included).
+        configuration.redirectConfiguration = .disallow
         // A refused handshake must fail the request at once, not be retried until the deadline.
         configuration.connectionPool.retryConnectionEstablishment = false
         let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
