@@ -626,7 +626,7 @@ components:
           schema:
             const: /console
         Set-Cookie:
-          description: "`splice_console=…; Path=/console; HttpOnly; SameSite=Strict` (`Max-Age=0` to clear it)."
+          description: "`splice_console=…; Path=/console; HttpOnly; SameSite=Strict` (plus `; Secure` on an HTTPS listener; `Max-Age=0` to clear it)."
           schema:
             type: string
     Unauthorized:
