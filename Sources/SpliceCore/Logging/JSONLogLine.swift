@@ -116,10 +116,9 @@ package enum JSONLogLine {
     /// RFC 3339 in UTC with milliseconds, e.g. `2026-12-02T01:51:08.123Z`; the part up to the second is formatted
     /// once per second, not per line.
     static func timestamp() -> String {
-        var now = timespec()
-        clock_gettime(CLOCK_REALTIME, &now)
-        let second = now.tv_sec
-        let milliseconds = Int(now.tv_nsec / 1_000_000)
+        let milliseconds = Int64((Date().timeIntervalSince1970 * 1000).rounded(.down))
+        let second = time_t(milliseconds / 1000)
+        let fractionDigits = Int(milliseconds % 1000)
         let prefix: String
         if let cached = lastSecond.withLock({ $0.second == second ? $0.text : nil }) {
             prefix = cached
@@ -127,7 +126,7 @@ package enum JSONLogLine {
             prefix = formatSecond(second)
             lastSecond.withLock { $0 = (second, prefix) }
         }
-        let fraction = String(milliseconds)
+        let fraction = String(fractionDigits)
         return prefix + "." + String(repeating: "0", count: 3 - fraction.count) + fraction + "Z"
     }
 
