@@ -62,7 +62,10 @@ extension PostgresStateStore {
     package static var schemaVersion: Int { migrations.count }
 
     /// The advisory lock every Splice instance takes to migrate: instances starting together apply each step once.
-    static let migrationLock: Int64 = 0x5350_4C49_4345  // "SPLICE"
+    /// The name whose hash is the migrations' advisory lock (`pg_advisory_xact_lock(hashtextextended(name, 0))`).
+    static func migrationLockName(schema: String?) -> String {
+        "splice-migrations:" + (schema ?? "")
+    }
 
     /// Applies the versions the database lacks, all in one transaction under the migration lock.
     func applyMigrations() async throws(StateStoreError) {
@@ -71,12 +74,13 @@ extension PostgresStateStore {
             throw .unavailable("the PostgreSQL schema name '\(schema)' is not lowercase letters, digits and _")
         }
         let logger = self.logger
-        let lock = Self.migrationLock
+        let lockName = Self.migrationLockName(schema: schema)
         let steps = Self.migrations
         let applied = try await withConnection("migrate the schema") { connection in
             try await connection.withTransaction(logger: logger) { connection in
-                // Held until COMMIT or ROLLBACK: a second instance waits here, then finds the steps applied.
-                try await connection.query("SELECT pg_advisory_xact_lock(\(lock))", logger: logger)
+                // Held until COMMIT or ROLLBACK: a second instance on the same schema waits here, then finds the steps
+                // applied. One lock per schema: stores of different schemas never wait for each other.
+                try await connection.query("SELECT pg_advisory_xact_lock(hashtextextended(\(lockName), 0))", logger: logger)
                 if let schema {
                     try await connection.query("CREATE SCHEMA IF NOT EXISTS \(unescaped: schema)", logger: logger)
                 }
