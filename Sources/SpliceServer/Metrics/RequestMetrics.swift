@@ -49,17 +49,26 @@ package final class RequestMetrics: FinishedRequestObserver {
             let (route, provider) =
                 entry.route.flatMap { name in state.providers[name].map { (name, $0) } }
                 ?? (Self.noRoute, Self.noRoute)
-            let series = state.routes[route] ?? makeSeries(route: route, provider: provider)
-            state.routes[route] = series
+            // Made the first time their labels occur; every later request only looks them up.
+            let series: RouteSeries
+            if let existing = state.routes[route] {
+                series = existing
+            } else {
+                series = makeSeries(route: route, provider: provider)
+                state.routes[route] = series
+            }
             let key = RequestKey(route: route, kind: entry.kind, code: entry.outcome)
-            let requests =
-                state.requests[key]
-                ?? Counter(
+            let requests: Counter
+            if let existing = state.requests[key] {
+                requests = existing
+            } else {
+                requests = Counter(
                     label: "splice_requests_total",
                     dimensions: [
                         ("route", route), ("provider", provider), ("kind", entry.kind.rawValue), ("code", entry.outcome),
                     ], factory: factory)
-            state.requests[key] = requests
+                state.requests[key] = requests
+            }
             return (series, requests)
         }
         requests.increment()
